@@ -1,0 +1,6 @@
+//! sfmap: versionable Segment-to-Salesforce mappings.
+//!
+//! The pipeline is one-way: `syntax` → `compile` → `plan` → `eval` is pure and knows nothing of
+//! HTTP; the Salesforce client, the emulator and the CLI sit at the edges.
+
+pub mod schema;
