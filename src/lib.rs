@@ -4,3 +4,4 @@
 //! HTTP; the Salesforce client, the emulator and the CLI sit at the edges.
 
 pub mod schema;
+pub mod cli;
