@@ -5,3 +5,4 @@
 
 pub mod schema;
 pub mod cli;
+pub mod emulate;

@@ -21,10 +21,15 @@ pub struct Cli {
 
 /// The verbs.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Run a local Salesforce-compatible org.
+    Emulate(crate::emulate::args::EmulateArgs),
+}
 
 /// Entry point used by `main`.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Emulate(args) => args.run(),
+    }
 }
