@@ -18,7 +18,10 @@ pub fn dispatch(org: &std::sync::Arc<Org>, req: &ApiRequest) -> ApiResult {
         "queryAll" => query::handle(org, req, true),
         "limits" => match req.method {
             Method::GET | Method::HEAD => Ok(ApiResponse::json(200, org.limits.body())),
-            _ => Err(ApiError::method_not_allowed(req.method.as_str(), "GET,HEAD")),
+            _ => Err(ApiError::method_not_allowed(
+                req.method.as_str(),
+                "GET,HEAD",
+            )),
         },
         "composite" => match req.segments.get(1).map(String::as_str) {
             None => composite::handle(org, req),
