@@ -5,3 +5,6 @@
 
 pub mod schema;
 pub mod cli;
+pub mod diag;
+pub mod source;
+pub mod syntax;
