@@ -8,3 +8,8 @@ pub mod cli;
 pub mod diag;
 pub mod source;
 pub mod syntax;
+pub mod event;
+pub mod plan;
+pub mod compile;
+pub mod eval;
+pub mod config;

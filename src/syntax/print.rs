@@ -72,6 +72,24 @@ impl Printer<'_> {
         line_start > 0 && prev[prev_line_start..].trim().is_empty() && prev_line_start > 0
     }
 
+    /// Whether a blank line (possibly with comments after it) precedes an entry in the source.
+    fn blank_before_entry(&self, entry: &FieldEntry) -> bool {
+        let start = entry.span().start as usize;
+        let before = &self.source[..start];
+        let mut lines = before.lines().rev();
+        lines.next();
+        for line in lines {
+            let t = line.trim();
+            if t.is_empty() {
+                return true;
+            }
+            if !t.starts_with('#') {
+                return false;
+            }
+        }
+        false
+    }
+
     fn indent(&mut self, n: usize) {
         for _ in 0..n {
             self.out.push_str("  ");
@@ -186,14 +204,24 @@ impl Printer<'_> {
             .map_or(span.start, |n| span.start + n as u32 + 1);
         self.trailing(brace);
         self.out.push('\n');
-        let width = entries
-            .iter()
-            .filter_map(|e| match e {
-                FieldEntry::Assign { field, .. } => Some(field.name.len()),
-                FieldEntry::Spread(_) => None,
-            })
-            .max()
-            .unwrap_or(0);
+        // `=` is aligned within each run of entries not separated by a blank line.
+        let mut widths = vec![0usize; entries.len()];
+        let mut run_start = 0;
+        for n in 0..=entries.len() {
+            let breaks = n == entries.len() || (n > 0 && self.blank_before_entry(&entries[n]));
+            if breaks {
+                let width = entries[run_start..n]
+                    .iter()
+                    .filter_map(|e| match e {
+                        FieldEntry::Assign { field, .. } => Some(field.name.len()),
+                        FieldEntry::Spread(_) => None,
+                    })
+                    .max()
+                    .unwrap_or(0);
+                widths[run_start..n].fill(width);
+                run_start = n;
+            }
+        }
         for (n, entry) in entries.iter().enumerate() {
             let blank = n > 0 && self.blank_line_before(entry.span().start);
             self.leading(entry.span().start, 2, n > 0);
@@ -204,7 +232,7 @@ impl Printer<'_> {
             match entry {
                 FieldEntry::Assign { field, value, .. } => {
                     self.out.push_str(&field.name);
-                    for _ in field.name.len()..width {
+                    for _ in field.name.len()..widths[n] {
                         self.out.push(' ');
                     }
                     self.out.push_str(" = ");
