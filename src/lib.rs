@@ -3,13 +3,13 @@
 //! The pipeline is one-way: `syntax` → `compile` → `plan` → `eval` is pure and knows nothing of
 //! HTTP; the Salesforce client, the emulator and the CLI sit at the edges.
 
-pub mod schema;
 pub mod cli;
+pub mod compile;
+pub mod config;
 pub mod diag;
-pub mod source;
-pub mod syntax;
+pub mod eval;
 pub mod event;
 pub mod plan;
-pub mod compile;
-pub mod eval;
-pub mod config;
+pub mod schema;
+pub mod source;
+pub mod syntax;

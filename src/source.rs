@@ -3,9 +3,7 @@
 use std::sync::Arc;
 
 /// A half-open byte range `[start, end)` into one source file.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, serde::Serialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, serde::Serialize)]
 pub struct Span {
     pub start: u32,
     pub end: u32,

@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::load;
 use crate::diag::render;
-use crate::eval::{EventResult, Evaluator, Scratch, write_jsonl};
+use crate::eval::{Evaluator, EventResult, Scratch, write_jsonl};
 use crate::event::jsonl::LineReader;
 
 /// Evaluate Segment events (JSONL) against a mapping file and print the record operations each
@@ -40,7 +40,11 @@ pub fn run(args: &EvalArgs) -> ExitCode {
         Ok(l) => l,
         Err(e) => return super::usage_error(&e),
     };
-    if loaded.diagnostics.iter().any(crate::diag::Diagnostic::is_error) {
+    if loaded
+        .diagnostics
+        .iter()
+        .any(crate::diag::Diagnostic::is_error)
+    {
         eprint!(
             "{}",
             render::render(
@@ -57,10 +61,7 @@ pub fn run(args: &EvalArgs) -> ExitCode {
         match std::fs::File::open(&args.events) {
             Ok(f) => Box::new(std::io::BufReader::with_capacity(1 << 16, f)),
             Err(e) => {
-                return super::usage_error(&format!(
-                    "cannot read {}: {e}",
-                    args.events.display()
-                ));
+                return super::usage_error(&format!("cannot read {}: {e}", args.events.display()));
             }
         }
     };

@@ -75,7 +75,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for e in entries {
         let p = e.path();
         if p.is_dir() {
-            if !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+            if !p
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            {
                 walk(&p, out)?;
             }
         } else if p.extension().is_some_and(|x| x == "sfmap") {

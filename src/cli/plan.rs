@@ -31,7 +31,11 @@ pub fn run(args: &PlanArgs) -> ExitCode {
         Ok(l) => l,
         Err(e) => return super::usage_error(&e),
     };
-    if loaded.diagnostics.iter().any(crate::diag::Diagnostic::is_error) {
+    if loaded
+        .diagnostics
+        .iter()
+        .any(crate::diag::Diagnostic::is_error)
+    {
         eprint!(
             "{}",
             render::render(
@@ -74,7 +78,11 @@ pub fn human(plan: &Plan) -> String {
             out,
             "  on {}{}",
             triggers.join(", "),
-            if m.condition.is_some() { " (with condition)" } else { "" }
+            if m.condition.is_some() {
+                " (with condition)"
+            } else {
+                ""
+            }
         );
         let _ = writeln!(
             out,

@@ -304,7 +304,11 @@ impl MappingCtx<'_, '_, '_> {
             plan_fields.push(plan::Field {
                 name: field.name.clone(),
                 field_type: field.field_type,
-                length: if field.field_type.is_text() { field.length } else { 0 },
+                length: if field.field_type.is_text() {
+                    field.length
+                } else {
+                    0
+                },
                 value,
                 preset: entry.preset.map(str::to_string),
                 span: label_span,
@@ -315,8 +319,8 @@ impl MappingCtx<'_, '_, '_> {
         let mut required_on_create = Vec::new();
         if let Some(d) = describe {
             if op.may_create() {
-                let person_account = d.name == "Account"
-                    && plan_fields.iter().any(|f| f.name == "LastName");
+                let person_account =
+                    d.name == "Account" && plan_fields.iter().any(|f| f.name == "LastName");
                 for req in d.required_on_create() {
                     if person_account && req.name == "Name" {
                         continue;
@@ -406,7 +410,16 @@ impl MappingCtx<'_, '_, '_> {
 
         // Bulk.
         let bulk_plan = bulk.map(|(settings, span)| {
-            compile_bulk(c, settings, span, op, &matchers, &plan_fields, describe, strategy)
+            compile_bulk(
+                c,
+                settings,
+                span,
+                op,
+                &matchers,
+                &plan_fields,
+                describe,
+                strategy,
+            )
         });
 
         Some(plan::Mapping {
@@ -418,9 +431,7 @@ impl MappingCtx<'_, '_, '_> {
             operation: op,
             matchers,
             join: operation.join,
-            on_missing: operation
-                .on_missing
-                .map_or(OnMissing::Error, |(m, _)| m),
+            on_missing: operation.on_missing.map_or(OnMissing::Error, |(m, _)| m),
             strategy,
             fields: plan_fields,
             spreads: spread_plans,
@@ -516,10 +527,13 @@ fn check_literal(c: &mut Compiler<'_>, field: &FieldDescribe, value: &ast::Expr,
     match &value.kind {
         ExprKind::String(s) => {
             if t.is_numeric() && s.trim().parse::<f64>().is_err() {
-                c.diags.push(mismatch(field, value, "text that is not a number"));
+                c.diags
+                    .push(mismatch(field, value, "text that is not a number"));
             } else if t == FieldType::Boolean && s != "true" && s != "false" {
-                c.diags.push(mismatch(field, value, "text that is not true or false"));
-            } else if t == FieldType::Date && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_err()
+                c.diags
+                    .push(mismatch(field, value, "text that is not true or false"));
+            } else if t == FieldType::Date
+                && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_err()
             {
                 c.diags.push(
                     Diagnostic::new(
@@ -558,7 +572,10 @@ fn check_literal(c: &mut Compiler<'_>, field: &FieldDescribe, value: &ast::Expr,
                         c.diags.push(
                             Diagnostic::new(
                                 Code::PicklistValue,
-                                format!("\"{v}\" is not a value of picklist `{object}.{}`", field.name),
+                                format!(
+                                    "\"{v}\" is not a value of picklist `{object}.{}`",
+                                    field.name
+                                ),
                                 value.span,
                                 "not in the picklist",
                             )
@@ -598,14 +615,21 @@ fn check_literal(c: &mut Compiler<'_>, field: &FieldDescribe, value: &ast::Expr,
             }
         }
         ExprKind::Number(_) => {
-            if matches!(t, FieldType::Date | FieldType::Boolean | FieldType::Reference | FieldType::Id) {
+            if matches!(
+                t,
+                FieldType::Date | FieldType::Boolean | FieldType::Reference | FieldType::Id
+            ) {
                 c.diags.push(mismatch(field, value, "a number"));
             }
         }
-        ExprKind::Bool(_) => {
-            if t.is_numeric() || matches!(t, FieldType::Date | FieldType::Datetime | FieldType::Reference | FieldType::Id) {
-                c.diags.push(mismatch(field, value, "a boolean"));
-            }
+        ExprKind::Bool(_)
+            if (t.is_numeric()
+                || matches!(
+                    t,
+                    FieldType::Date | FieldType::Datetime | FieldType::Reference | FieldType::Id
+                )) =>
+        {
+            c.diags.push(mismatch(field, value, "a boolean"));
         }
         _ => {}
     }
@@ -620,7 +644,9 @@ fn check_record_id(c: &mut Compiler<'_>, field: &FieldDescribe, value: &ast::Exp
                 value.span,
                 e.to_string(),
             )
-            .with_help("copy the Id from Salesforce; 18-character Ids end with a 3-character checksum"),
+            .with_help(
+                "copy the Id from Salesforce; 18-character Ids end with a 3-character checksum",
+            ),
         );
         return;
     }
@@ -635,14 +661,18 @@ fn check_record_id(c: &mut Compiler<'_>, field: &FieldDescribe, value: &ast::Exp
         .filter_map(|t| c.schema.object(t).and_then(|o| o.key_prefix.clone()))
         .collect();
     if !prefixes.is_empty() && !prefixes.iter().any(|p| p == prefix) {
-        let found = c
-            .schema
-            .object_by_prefix(prefix)
-            .map_or_else(|| format!("prefix {prefix}"), |o| format!("a {} Id", o.name));
+        let found = c.schema.object_by_prefix(prefix).map_or_else(
+            || format!("prefix {prefix}"),
+            |o| format!("a {} Id", o.name),
+        );
         c.diags.push(
             Diagnostic::new(
                 Code::InvalidRecordId,
-                format!("\"{s}\" is {found}, but `{}` references {}", field.name, targets.join(" or ")),
+                format!(
+                    "\"{s}\" is {found}, but `{}` references {}",
+                    field.name,
+                    targets.join(" or ")
+                ),
                 value.span,
                 "wrong kind of record",
             )
@@ -706,7 +736,10 @@ fn check_clear(c: &mut Compiler<'_>, field: &FieldDescribe, value: &ast::Expr, t
         c.diags.push(
             Diagnostic::new(
                 Code::TypeMismatch,
-                format!("`{}` cannot be cleared: Salesforce requires a value", field.name),
+                format!(
+                    "`{}` cannot be cleared: Salesforce requires a value",
+                    field.name
+                ),
                 value.span,
                 "clears the field",
             )
@@ -774,7 +807,11 @@ fn expand_preset(
                         p.span,
                         "does not fit this object",
                     )
-                    .with_help(format!("`{}` is for {}", p.name, objects.join(", "))),
+                    .with_help(format!(
+                        "`{}` is for {}",
+                        p.name,
+                        objects.join(", ")
+                    )),
                 );
             }
             None
@@ -819,7 +856,12 @@ fn respan(mut parsed: syntax_mod::Parsed, span: Span) -> syntax_mod::Parsed {
         for clause in &mut m.clauses {
             if let ast::ClauseKind::Fields(list) = &mut clause.kind {
                 for e in list {
-                    if let FieldEntry::Assign { field, value, span: s } = e {
+                    if let FieldEntry::Assign {
+                        field,
+                        value,
+                        span: s,
+                    } = e
+                    {
                         field.span = span;
                         *s = span;
                         expr(value, span);
@@ -862,7 +904,8 @@ fn finish_lookups(
     };
     let span = calls.first().map_or(ast_value.span, |(_, target)| *target);
     let bad = |c: &mut Compiler<'_>, msg: String, label: &str, help: String| {
-        c.diags.push(Diagnostic::new(Code::InvalidLookup, msg, span, label).with_help(help));
+        c.diags
+            .push(Diagnostic::new(Code::InvalidLookup, msg, span, label).with_help(help));
     };
     if field.field_type != FieldType::Reference {
         bad(
@@ -906,7 +949,13 @@ fn finish_lookups(
         }
         None => {
             let suggestion = parent_describe.and_then(|d| {
-                closest(&ext, d.fields.iter().filter(|f| f.external_id || f.id_lookup).map(|f| f.name.as_str()))
+                closest(
+                    &ext,
+                    d.fields
+                        .iter()
+                        .filter(|f| f.external_id || f.id_lookup)
+                        .map(|f| f.name.as_str()),
+                )
             });
             bad(
                 c,
@@ -958,7 +1007,9 @@ fn compile_bulk(
                         s.value.span,
                         "must be 1 to 10000",
                     )
-                    .with_help("Bulk API 2.0 takes at most 10,000 records per batch; the default is 5000"),
+                    .with_help(
+                        "Bulk API 2.0 takes at most 10,000 records per batch; the default is 5000",
+                    ),
                 ),
             },
             ("hard_delete", ExprKind::Bool(b)) => bulk.hard_delete = *b,
@@ -967,7 +1018,11 @@ fn compile_bulk(
                 format!(
                     "`{}` takes {}",
                     s.name.name,
-                    if s.name.name == "batch_size" { "a whole number" } else { "true or false" }
+                    if s.name.name == "batch_size" {
+                        "a whole number"
+                    } else {
+                        "true or false"
+                    }
                 ),
                 s.value.span,
                 "wrong kind of value",
@@ -992,11 +1047,20 @@ fn compile_bulk(
     if op == OpKind::Upsert {
         if strategy != Strategy::ExternalId {
             let (label_span, what) = match matchers {
-                [only] => (only.span, format!("`{}` is not an external-id field", only.field)),
+                [only] => (
+                    only.span,
+                    format!("`{}` is not an external-id field", only.field),
+                ),
                 _ => (span, format!("{} matchers", matchers.len())),
             };
             let ext: Vec<&str> = d
-                .map(|d| d.fields.iter().filter(|f| f.external_id).map(|f| f.name.as_str()).collect())
+                .map(|d| {
+                    d.fields
+                        .iter()
+                        .filter(|f| f.external_id)
+                        .map(|f| f.name.as_str())
+                        .collect()
+                })
                 .unwrap_or_default();
             c.diags.push(
                 Diagnostic::new(

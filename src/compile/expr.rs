@@ -66,7 +66,12 @@ pub struct Compiled {
 
 impl Compiler<'_> {
     /// Compiles an expression. `reads` collects the paths it reads (for spreads).
-    pub(crate) fn expr(&mut self, e: &Expr, g: &Guaranteed, reads: &mut Vec<EventPath>) -> Compiled {
+    pub(crate) fn expr(
+        &mut self,
+        e: &Expr,
+        g: &Guaranteed,
+        reads: &mut Vec<EventPath>,
+    ) -> Compiled {
         match &e.kind {
             ExprKind::Null => konst(Value::Null, Kind::NULL),
             ExprKind::Bool(b) => konst(Value::Bool(*b), Kind::BOOL),
@@ -148,10 +153,8 @@ impl Compiler<'_> {
         let root = p.root();
         if !EVENT_ROOTS.contains(&root) {
             let suggestion = super::suggest::closest(root, EVENT_ROOTS.iter().copied());
-            let root_span = crate::source::Span::new(
-                p.span.start as usize,
-                p.span.start as usize + root.len(),
-            );
+            let root_span =
+                crate::source::Span::new(p.span.start as usize, p.span.start as usize + root.len());
             self.diags.push(
                 Diagnostic::new(
                     Code::UnknownPathRoot,
@@ -234,7 +237,11 @@ impl Compiler<'_> {
                     if args.len() == 1 { "was" } else { "were" }
                 ),
                 e.span,
-                format!("{} argument{}", args.len(), if args.len() == 1 { "" } else { "s" }),
+                format!(
+                    "{} argument{}",
+                    args.len(),
+                    if args.len() == 1 { "" } else { "s" }
+                ),
             ));
             return Compiled {
                 expr: PlanExpr::Const(Value::Null),
@@ -310,7 +317,10 @@ impl Compiler<'_> {
             match &fmt.kind {
                 ExprKind::String(f) => {
                     let items: Vec<_> = chrono::format::StrftimeItems::new(f).collect();
-                    if items.iter().any(|i| matches!(i, chrono::format::Item::Error)) {
+                    if items
+                        .iter()
+                        .any(|i| matches!(i, chrono::format::Item::Error))
+                    {
                         self.diags.push(
                             Diagnostic::new(
                                 Code::InvalidFormat,
@@ -335,10 +345,9 @@ impl Compiler<'_> {
             if !ok {
                 let shown = print::expr(tz);
                 let suggestion = match &tz.kind {
-                    ExprKind::String(z) => super::suggest::closest(
-                        z,
-                        chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()),
-                    ),
+                    ExprKind::String(z) => {
+                        super::suggest::closest(z, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()))
+                    }
                     _ => None,
                 };
                 self.diags.push(
@@ -441,7 +450,10 @@ impl Compiler<'_> {
             }
         };
         let ExprKind::String(src) = &args[0].kind else {
-            return bad(self, "`jmes` takes a JMESPath expression as a string literal".into());
+            return bad(
+                self,
+                "`jmes` takes a JMESPath expression as a string literal".into(),
+            );
         };
         match jmespath::compile(src) {
             Ok(compiled) => {

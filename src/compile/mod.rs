@@ -143,7 +143,11 @@ impl Compiler<'_> {
                 }
             };
             if let Some(first) = seen.get(key) {
-                let what = if key == "operation" { "an operation" } else { key };
+                let what = if key == "operation" {
+                    "an operation"
+                } else {
+                    key
+                };
                 self.diags.push(
                     Diagnostic::new(
                         Code::DuplicateClause,

@@ -20,8 +20,8 @@ pub fn distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -41,7 +41,10 @@ pub fn distance(a: &str, b: &str) -> usize {
 mod tests {
     #[test]
     fn finds_typos() {
-        assert_eq!(super::closest("LastNmae", ["LastName", "FirstName"]), Some("LastName"));
+        assert_eq!(
+            super::closest("LastNmae", ["LastName", "FirstName"]),
+            Some("LastName")
+        );
         assert_eq!(super::closest("leed", ["Lead", "Account"]), Some("Lead"));
         assert_eq!(super::closest("Zebra", ["Lead", "Account"]), None);
     }

@@ -2,9 +2,7 @@
 
 use std::fmt;
 
-use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
-};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 
 use super::{Diagnostic, Severity};
 use crate::source::SourceFile;
@@ -108,7 +106,7 @@ pub fn render(source: &SourceFile, diags: &[Diagnostic], style: Style) -> String
     for diag in diags {
         let with = WithSource {
             diag,
-            source: NamedSource::new(source.name.to_string(), source.text.to_string()),
+            source: NamedSource::new(&source.name, source.text.to_string()),
         };
         let mut one = String::new();
         // Writing into a String cannot fail.

@@ -83,12 +83,17 @@ pub(crate) fn to_field<'a>(v: Value<'a>, field: &plan::Field) -> Result<Value<'a
                     v
                 } else if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(s) {
                     Value::String(Cow::Owned(
-                        dt.with_timezone(&chrono::Utc).format("%Y-%m-%d").to_string(),
+                        dt.with_timezone(&chrono::Utc)
+                            .format("%Y-%m-%d")
+                            .to_string(),
                     ))
                 } else {
                     return Err(Failure::new(
                         "INVALID_DATE",
-                        format!("{} is a date field; {s:?} is not a date (use to_date())", field.name),
+                        format!(
+                            "{} is a date field; {s:?} is not a date (use to_date())",
+                            field.name
+                        ),
                     ));
                 }
             }

@@ -93,9 +93,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
                 };
                 bool_val(result)
             }
-            PlanExpr::Exists(inner) => {
-                bool_val(self.eval(inner)?.is_some_and(|v| !v.is_null()))
-            }
+            PlanExpr::Exists(inner) => bool_val(self.eval(inner)?.is_some_and(|v| !v.is_null())),
             PlanExpr::Compare(op, a, b) => {
                 let a = self.eval(a)?;
                 let b = self.eval(b)?;

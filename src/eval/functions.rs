@@ -63,9 +63,10 @@ pub(crate) fn call<'s, 'a>(
         }
         Builtin::ToNumber => match &*first {
             Value::Number(_) => Ok(Some(first)),
-            Value::Bool(_) | Value::Null | Value::Object(_) | Value::Array(_) => Err(
-                Failure::new("NOT_A_NUMBER", format!("cannot turn a {} into a number", first.type_name())),
-            ),
+            Value::Bool(_) | Value::Null | Value::Object(_) | Value::Array(_) => Err(Failure::new(
+                "NOT_A_NUMBER",
+                format!("cannot turn a {} into a number", first.type_name()),
+            )),
             Value::String(s) => number(s.trim())
                 .map(|n| Some(Cow::Owned(Value::Number(n))))
                 .ok_or_else(|| Failure::new("NOT_A_NUMBER", format!("{s:?} is not a number"))),
@@ -106,7 +107,11 @@ pub(crate) fn call<'s, 'a>(
             })?;
             let out = if b == Builtin::ToDate {
                 match parsed {
-                    When::Instant(t) => t.with_timezone(&tz).date_naive().format("%Y-%m-%d").to_string(),
+                    When::Instant(t) => t
+                        .with_timezone(&tz)
+                        .date_naive()
+                        .format("%Y-%m-%d")
+                        .to_string(),
                     When::Local(t) => t.date().format("%Y-%m-%d").to_string(),
                     When::Day(d) => d.format("%Y-%m-%d").to_string(),
                 }
@@ -145,7 +150,9 @@ fn parse_when(v: &Value<'_>, fmt: Option<&str>) -> Option<When> {
         Value::Number(n) => {
             let f = n.as_f64()?;
             let ms = if f.abs() > 1e11 { f } else { f * 1000.0 };
-            Utc.timestamp_millis_opt(ms as i64).single().map(When::Instant)
+            Utc.timestamp_millis_opt(ms as i64)
+                .single()
+                .map(When::Instant)
         }
         Value::String(s) => {
             let s = s.trim();
@@ -157,8 +164,12 @@ fn parse_when(v: &Value<'_>, fmt: Option<&str>) -> Option<When> {
                     .ok(),
                 None => DateTime::parse_from_rfc3339(s)
                     .map(|t| When::Instant(t.with_timezone(&Utc)))
-                    .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").map(When::Local))
-                    .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").map(When::Local))
+                    .or_else(|_| {
+                        NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").map(When::Local)
+                    })
+                    .or_else(|_| {
+                        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").map(When::Local)
+                    })
                     .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d").map(When::Day))
                     .ok(),
             }

@@ -214,15 +214,24 @@ impl<'p> Evaluator<'p> {
                 missing_on_create.push(req.as_str());
             }
         }
-        if matches!(mapping.operation, OpKind::Create | OpKind::Add) && !missing_on_create.is_empty()
+        if matches!(mapping.operation, OpKind::Create | OpKind::Add)
+            && !missing_on_create.is_empty()
         {
             return Err(expr::Failure::new(
                 "MISSING_REQUIRED",
                 format!(
                     "required field{} {} ha{} no value for this event",
-                    if missing_on_create.len() == 1 { "" } else { "s" },
+                    if missing_on_create.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
                     missing_on_create.join(", "),
-                    if missing_on_create.len() == 1 { "s" } else { "ve" }
+                    if missing_on_create.len() == 1 {
+                        "s"
+                    } else {
+                        "ve"
+                    }
                 ),
             ));
         }
@@ -267,7 +276,11 @@ impl<'p> Evaluator<'p> {
                 .iter()
                 .map(|&n| {
                     let m = &mapping.matchers[n];
-                    format!("{} = {}", m.field, expr::describe(&m.value, &self.plan.reads))
+                    format!(
+                        "{} = {}",
+                        m.field,
+                        expr::describe(&m.value, &self.plan.reads)
+                    )
                 })
                 .collect();
             return Err(expr::Failure::new(
@@ -289,7 +302,11 @@ fn spread_fields<'p, 'a>(
         return;
     };
     for (key, value) in entries {
-        if spread.skip_keys.binary_search_by(|k| k.as_str().cmp(key)).is_ok() {
+        if spread
+            .skip_keys
+            .binary_search_by(|k| k.as_str().cmp(key))
+            .is_ok()
+        {
             continue;
         }
         if !valid_api_name(key) {
@@ -328,7 +345,10 @@ fn trigger_miss(mapping: &plan::Mapping, type_name: Option<&str>, event: Option<
         })
         .collect();
     match (type_name, event) {
-        (None, _) => format!("the event has no `type`; the mapping fires on {}", wanted.join(", ")),
+        (None, _) => format!(
+            "the event has no `type`; the mapping fires on {}",
+            wanted.join(", ")
+        ),
         (Some("track"), Some(name)) => format!(
             "track event \"{name}\" does not match {}",
             wanted.join(", ")

@@ -321,9 +321,15 @@ mod tests {
         let e = EventPath::parse("traits.").unwrap_err();
         assert_eq!(e.offset, 7);
         let e = EventPath::parse("a[x]").unwrap_err();
-        assert_eq!((e.offset, e.message.as_str()), (2, "expected an array index (digits) after `[`"));
+        assert_eq!(
+            (e.offset, e.message.as_str()),
+            (2, "expected an array index (digits) after `[`")
+        );
         let e = EventPath::parse("a.\"open").unwrap_err();
-        assert_eq!((e.offset, e.message.as_str()), (2, "unterminated quoted key"));
+        assert_eq!(
+            (e.offset, e.message.as_str()),
+            (2, "unterminated quoted key")
+        );
         assert!(EventPath::parse("a b").is_err());
         assert!(EventPath::parse("1a").is_err());
     }
@@ -347,7 +353,7 @@ mod tests {
 
     #[test]
     fn ordering_is_by_segments() {
-        let mut v = vec![p("traits.b"), p("traits"), p("context.x"), p("traits.a")];
+        let mut v = [p("traits.b"), p("traits"), p("context.x"), p("traits.a")];
         v.sort();
         let shown: Vec<String> = v.iter().map(|p| p.to_string()).collect();
         assert_eq!(shown, ["context.x", "traits", "traits.a", "traits.b"]);

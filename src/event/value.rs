@@ -83,9 +83,14 @@ impl<'a> Value<'a> {
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Number(n) => serde_json::Value::Number(n.clone()),
             Value::String(s) => serde_json::Value::String(s.to_string()),
-            Value::Array(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
+            Value::Array(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_json).collect())
+            }
             Value::Object(members) => serde_json::Value::Object(
-                members.iter().map(|(k, v)| (k.to_string(), v.to_json())).collect(),
+                members
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_json()))
+                    .collect(),
             ),
         }
     }
@@ -97,7 +102,9 @@ impl<'a> Value<'a> {
             serde_json::Value::Bool(b) => Value::Bool(*b),
             serde_json::Value::Number(n) => Value::Number(n.clone()),
             serde_json::Value::String(s) => Value::String(Cow::Owned(s.clone())),
-            serde_json::Value::Array(items) => Value::Array(items.iter().map(Value::from_json).collect()),
+            serde_json::Value::Array(items) => {
+                Value::Array(items.iter().map(Value::from_json).collect())
+            }
             serde_json::Value::Object(members) => Value::Object(
                 members
                     .iter()
@@ -190,7 +197,10 @@ mod tests {
         assert_eq!(v.get_path(&path).and_then(Value::as_str), Some("x"));
         assert_eq!(v.get_key("n"), Some(&Value::Null));
         assert_eq!(v.get_key("missing"), None);
-        assert_eq!(v.get_key("a").unwrap().get_index(0).unwrap().type_name(), "number");
+        assert_eq!(
+            v.get_key("a").unwrap().get_index(0).unwrap().type_name(),
+            "number"
+        );
         assert_eq!(v.get_index(0), None);
         assert_eq!(v.get_path(&[]), Some(&v));
         assert_eq!(v.get_path(&[Segment::key("t"), Segment::key("x")]), None);
@@ -213,7 +223,11 @@ mod tests {
         assert_eq!(v.to_json(), j);
         assert_eq!(serde_json::to_value(&v).unwrap(), j);
         assert_eq!(
-            serde_json::to_string(&Value::Object(vec![(Cow::Borrowed("z"), Value::Null), (Cow::Borrowed("a"), Value::Bool(true))])).unwrap(),
+            serde_json::to_string(&Value::Object(vec![
+                (Cow::Borrowed("z"), Value::Null),
+                (Cow::Borrowed("a"), Value::Bool(true))
+            ]))
+            .unwrap(),
             r#"{"z":null,"a":true}"#
         );
     }
@@ -240,6 +254,9 @@ mod tests {
         .iter()
         .map(Value::type_name)
         .collect();
-        assert_eq!(names, ["null", "boolean", "number", "string", "array", "object"]);
+        assert_eq!(
+            names,
+            ["null", "boolean", "number", "string", "array", "object"]
+        );
     }
 }

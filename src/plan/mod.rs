@@ -144,7 +144,8 @@ impl Mapping {
         let Some(t) = event_type else { return false };
         self.triggers.iter().any(|f| {
             f.event_type == t
-                && (f.names.is_empty() || event_name.is_some_and(|n| f.names.iter().any(|x| x == n)))
+                && (f.names.is_empty()
+                    || event_name.is_some_and(|n| f.names.iter().any(|x| x == n)))
         })
     }
 }

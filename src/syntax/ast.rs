@@ -177,7 +177,11 @@ pub struct Matcher {
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldEntry {
     /// `LastName = traits.last_name`
-    Assign { field: Ident, value: Expr, span: Span },
+    Assign {
+        field: Ident,
+        value: Expr,
+        span: Span,
+    },
     /// `...traits suffix "__c" except [email, name]`
     Spread(Spread),
 }

@@ -216,7 +216,7 @@ impl Parser {
                 i = self.punct(i, ",")?.0;
             } else if !self.peek_punct(i, close) {
                 return Err(cut(
-                    fail::<()>(self.ws(i), format!("`,` or `{close}`")).unwrap_err(),
+                    fail::<()>(self.ws(i), format!("`,` or `{close}`")).unwrap_err()
                 ));
             }
         }
@@ -267,10 +267,11 @@ impl Parser {
                     // `..` is not a path step; leave it (a spread `...` never follows a path).
                     return fail(i, "a path segment");
                 } else {
-                    return Err(cut(
-                        fail::<()>(after, "a key after `.` (a name or a quoted string)")
-                            .unwrap_err(),
-                    ));
+                    return Err(cut(fail::<()>(
+                        after,
+                        "a key after `.` (a name or a quoted string)",
+                    )
+                    .unwrap_err()));
                 }
             } else if let Some(after) = i.strip_prefix('[') {
                 let (rest, n) = self.integer(after).map_err(cut)?;

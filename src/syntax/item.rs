@@ -162,12 +162,9 @@ impl Parser {
             let (rest, span) = self.kw(i, word)?;
             if let Some((first, _)) = join {
                 if first != next {
-                    let mut err = SyntaxError::new(
-                        at,
-                        Code::MixedMatcherJoin,
-                        "matchers mix `and` and `or`",
-                    )
-                    .help("join all matchers of a mapping with `and`, or all with `or`");
+                    let mut err =
+                        SyntaxError::new(at, Code::MixedMatcherJoin, "matchers mix `and` and `or`")
+                            .help("join all matchers of a mapping with `and`, or all with `or`");
                     err.width = span.len();
                     return Err(nom::Err::Failure(err));
                 }
@@ -197,7 +194,9 @@ impl Parser {
             let (rest, s) = self.kw(rest, "error")?;
             Ok((rest, (OnMissing::Error, kw.to(s))))
         } else {
-            Err(cut(fail::<()>(self.ws(rest), "`skip` or `error`").unwrap_err()))
+            Err(cut(
+                fail::<()>(self.ws(rest), "`skip` or `error`").unwrap_err()
+            ))
         }
     }
 

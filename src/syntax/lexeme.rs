@@ -286,9 +286,9 @@ impl Parser {
                         let mut err =
                             SyntaxError::new(i, Code::InvalidEscape, "invalid unicode escape");
                         err.width = 2 + 1 + end + 1;
-                        Err(nom::Err::Failure(
-                            err.help("write a unicode escape as `\\u{e9}`: 1 to 6 hex digits"),
-                        ))
+                        Err(nom::Err::Failure(err.help(
+                            "write a unicode escape as `\\u{e9}`: 1 to 6 hex digits",
+                        )))
                     }
                 };
             }

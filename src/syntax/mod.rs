@@ -42,10 +42,7 @@ pub fn parse(source: &str) -> Parsed {
         .comments
         .borrow()
         .iter()
-        .map(|&(s, e)| Span {
-            start: s,
-            end: e,
-        })
+        .map(|&(s, e)| Span { start: s, end: e })
         .collect();
     let mut diagnostics: Vec<Diagnostic> = parser
         .errors

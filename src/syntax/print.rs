@@ -129,8 +129,7 @@ impl Printer<'_> {
                     self.out.push_str(spec.event_type.as_str());
                     if !spec.names.is_empty() {
                         self.out.push('(');
-                        let names: Vec<String> =
-                            spec.names.iter().map(|(s, _)| quote(s)).collect();
+                        let names: Vec<String> = spec.names.iter().map(|(s, _)| quote(s)).collect();
                         self.out.push_str(&names.join(", "));
                         self.out.push(')');
                     }
@@ -338,9 +337,7 @@ pub fn path(p: &Path) -> String {
 /// A key: bare when it is an identifier, quoted otherwise.
 fn key(k: &str) -> String {
     let mut chars = k.chars();
-    let is_ident = chars
-        .next()
-        .is_some_and(super::lexeme::is_ident_start)
+    let is_ident = chars.next().is_some_and(super::lexeme::is_ident_start)
         && chars.all(super::lexeme::is_ident_char);
     if is_ident { k.to_string() } else { quote(k) }
 }
