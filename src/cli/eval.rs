@@ -120,14 +120,11 @@ pub fn eval_stream(
             Err(e) => {
                 stats.malformed += 1;
                 eprintln!("line {line_no}: malformed event: {e}");
-                serde_json::to_writer(
-                    &mut *out,
-                    &serde_json::json!({
-                        "line": line_no,
-                        "error": {"code": "MALFORMED_EVENT", "message": e.to_string()}
-                    }),
+                let message = serde_json::to_string(&e.to_string())?;
+                writeln!(
+                    out,
+                    "{{\"line\":{line_no},\"error\":{{\"code\":\"MALFORMED_EVENT\",\"message\":{message}}}}}"
                 )?;
-                out.write_all(b"\n")?;
             }
         }
     }

@@ -6,7 +6,7 @@
 pub mod check;
 pub mod eval;
 pub mod fmt;
-mod load;
+pub mod load;
 pub mod plan;
 
 use std::process::ExitCode;

@@ -7,11 +7,13 @@ use super::lexeme::{PResult, RESERVED, fail, is_ident_char};
 impl Parser {
     /// `expr = or_expr`
     pub(crate) fn expr<'a>(&self, i: &'a str) -> PResult<'a, Expr> {
+        self.hit("expr");
         self.or_expr(i)
     }
 
     /// `or_expr = and_expr { "or" and_expr }`
     fn or_expr<'a>(&self, i: &'a str) -> PResult<'a, Expr> {
+        self.hit("or_expr");
         let (mut i, mut left) = self.and_expr(i)?;
         while self.peek_kw(i, "or") {
             let (rest, _) = self.kw(i, "or")?;
@@ -24,6 +26,7 @@ impl Parser {
 
     /// `and_expr = not_expr { "and" not_expr }`
     fn and_expr<'a>(&self, i: &'a str) -> PResult<'a, Expr> {
+        self.hit("and_expr");
         let (mut i, mut left) = self.not_expr(i)?;
         while self.peek_kw(i, "and") {
             let (rest, _) = self.kw(i, "and")?;
@@ -36,6 +39,7 @@ impl Parser {
 
     /// `not_expr = "not" not_expr | test_expr`
     fn not_expr<'a>(&self, i: &'a str) -> PResult<'a, Expr> {
+        self.hit("not_expr");
         if self.peek_kw(i, "not") {
             let (rest, kw) = self.kw(i, "not")?;
             let (rest, inner) = self.not_expr(rest).map_err(cut)?;
@@ -56,8 +60,10 @@ impl Parser {
     ///              | [ "not" ] "in" operand | "contains" operand | "starts_with" operand
     ///              | "ends_with" operand`
     pub(crate) fn test_expr<'a>(&self, i: &'a str) -> PResult<'a, Expr> {
+        self.hit("test_expr");
         let (i, left) = self.operand(i)?;
         if self.peek_kw(i, "exists") {
+            self.hit("test_suffix");
             let (rest, kw) = self.kw(i, "exists")?;
             let span = left.span.to(kw);
             return Ok((
@@ -106,6 +112,7 @@ impl Parser {
         let Some((rest, op)) = found else {
             return Ok((i, left));
         };
+        self.hit("test_suffix");
         let (rest, right) = self.operand(rest).map_err(cut)?;
         let span = left.span.to(right.span);
         Ok((
@@ -120,11 +127,22 @@ impl Parser {
     /// `operand = literal | string | list | if_expr | call | path | "(" expr ")"`
     /// `literal = number | plain_string | "true" | "false" | "null"`
     pub(crate) fn operand<'a>(&self, i: &'a str) -> PResult<'a, Expr> {
+        self.hit("operand");
         let i = self.ws(i);
         let mut chars = i.chars();
         match chars.next() {
-            Some('"') => self.string(i),
-            Some('-' | '0'..='9') => self.number(i),
+            Some('"') => {
+                let out = self.string(i)?;
+                if matches!(out.1.kind, ExprKind::String(_)) {
+                    self.hit("literal");
+                    self.hit("plain_string");
+                }
+                Ok(out)
+            }
+            Some('-' | '0'..='9') => {
+                self.hit("literal");
+                self.number(i)
+            }
             Some('[') => self.list(i),
             Some('(') => {
                 let (rest, open) = self.punct(i, "(")?;
@@ -145,6 +163,7 @@ impl Parser {
                     ("null", ExprKind::Null),
                 ] {
                     if self.peek_kw(i, word) {
+                        self.hit("literal");
                         let (rest, span) = self.kw(i, word)?;
                         return Ok((rest, Expr { kind, span }));
                     }
@@ -167,6 +186,7 @@ impl Parser {
 
     /// `if_expr = "if" expr "then" expr "else" expr`
     fn if_expr<'a>(&self, i: &'a str) -> PResult<'a, Expr> {
+        self.hit("if_expr");
         let (rest, kw) = self.kw(i, "if")?;
         let (rest, cond) = self.expr(rest).map_err(cut)?;
         let (rest, _) = self.kw(rest, "then").map_err(cut)?;
@@ -185,6 +205,7 @@ impl Parser {
 
     /// `list = "[" [ expr { "," expr } [ "," ] ] "]"`
     fn list<'a>(&self, i: &'a str) -> PResult<'a, Expr> {
+        self.hit("list");
         let (rest, open) = self.punct(i, "[")?;
         let (rest, items, close) = self.comma_list(rest, "]", |p, i| p.expr(i))?;
         Ok((
@@ -224,6 +245,7 @@ impl Parser {
 
     /// `call = ident "(" [ expr { "," expr } [ "," ] ] ")"`
     fn call_rest<'a>(&self, i: &'a str, name: super::ast::Ident) -> PResult<'a, Expr> {
+        self.hit("call");
         let (rest, _) = self.punct(i, "(")?;
         let (rest, args, close) = self.comma_list(rest, ")", |p, i| p.expr(i))?;
         let span = name.span.to(close);
@@ -243,6 +265,7 @@ impl Parser {
         mut i: &'a str,
         root: super::ast::Ident,
     ) -> PResult<'a, Expr> {
+        self.hit("path");
         let mut segments = vec![PathSegment::Key {
             name: root.name,
             quoted: false,

@@ -18,10 +18,12 @@ pub(crate) const CLAUSE_WORDS: &[&str] = &[
 impl Parser {
     /// `clause = trigger | object_clause | operation | fields_block | use_clause | bulk_block`
     pub(crate) fn clause<'a>(&self, i: &'a str) -> PResult<'a, Clause> {
+        self.hit("clause");
         let start = self.ws(i);
         let (rest, kind) = if self.peek_kw(start, "on") {
             self.trigger(start)?
         } else if self.peek_kw(start, "object") {
+            self.hit("object_clause");
             let (rest, _) = self.kw(start, "object")?;
             let (rest, name) = self.ident(rest, "an object name").map_err(cut)?;
             (rest, ClauseKind::Object(name))
@@ -55,6 +57,7 @@ impl Parser {
 
     /// `trigger = "on" event_spec { "," event_spec } [ "where" expr ]`
     fn trigger<'a>(&self, i: &'a str) -> PResult<'a, ClauseKind> {
+        self.hit("trigger");
         let (mut i, _) = self.kw(i, "on")?;
         let mut events = Vec::new();
         loop {
@@ -80,6 +83,7 @@ impl Parser {
     /// `event_spec = event_type [ "(" plain_string { "," plain_string } ")" ]`
     /// `event_type = "identify" | "track" | "group" | "page" | "screen" | "alias"`
     fn event_spec<'a>(&self, i: &'a str) -> PResult<'a, EventSpec> {
+        self.hit("event_spec");
         let start = self.ws(i);
         let (rest, name) = self.ident(start, "an event type").map_err(cut)?;
         let Some(event_type) = EventType::from_name(&name.name) else {
@@ -88,6 +92,7 @@ impl Parser {
             err.width = name.span.len();
             return Err(nom::Err::Failure(err));
         };
+        self.hit("event_type");
         let mut names = Vec::new();
         let mut rest = rest;
         if self.peek_punct(rest, "(") {
@@ -109,6 +114,7 @@ impl Parser {
     /// `operation = "create" | "add" matchers
     ///            | ( "update" | "upsert" | "delete" ) matchers [ on_missing ]`
     fn operation<'a>(&self, i: &'a str) -> PResult<'a, ClauseKind> {
+        self.hit("operation");
         let start = self.ws(i);
         let (rest, word) = self.ident(start, "an operation")?;
         let kind = match word.name.as_str() {
@@ -143,6 +149,7 @@ impl Parser {
 
     /// `matchers = "match" matcher { ( "and" | "or" ) matcher }`
     fn matchers<'a>(&self, i: &'a str) -> PResult<'a, (Vec<Matcher>, Join)> {
+        self.hit("matchers");
         let (mut i, _) = self.kw(i, "match")?;
         let mut list = vec![];
         let mut join: Option<(Join, crate::source::Span)> = None;
@@ -178,6 +185,7 @@ impl Parser {
 
     /// `matcher = ident "=" operand`
     fn matcher<'a>(&self, i: &'a str) -> PResult<'a, Matcher> {
+        self.hit("matcher");
         let (i, field) = self.ident(i, "a field name").map_err(cut)?;
         let (i, _) = self.punct(i, "=").map_err(cut)?;
         let (i, value) = self.test_expr(i).map_err(cut)?;
@@ -186,6 +194,7 @@ impl Parser {
 
     /// `on_missing = "else" ( "skip" | "error" )`
     fn on_missing<'a>(&self, i: &'a str) -> PResult<'a, (OnMissing, crate::source::Span)> {
+        self.hit("on_missing");
         let (rest, kw) = self.kw(i, "else")?;
         if self.peek_kw(rest, "skip") {
             let (rest, s) = self.kw(rest, "skip")?;
@@ -203,6 +212,7 @@ impl Parser {
     /// `fields_block = "fields" "{" { field_entry [ "," ] } "}"` — entries recover one by one:
     /// a bad entry is reported and the parser resumes on the next line.
     fn fields_block<'a>(&self, i: &'a str) -> PResult<'a, ClauseKind> {
+        self.hit("fields_block");
         let (rest, _) = self.kw(i, "fields")?;
         let (mut i, _) = self.punct(rest, "{").map_err(cut)?;
         let mut entries = Vec::new();
@@ -249,6 +259,7 @@ impl Parser {
 
     /// `field_entry = ident "=" expr | spread`
     fn field_entry<'a>(&self, i: &'a str) -> PResult<'a, FieldEntry> {
+        self.hit("field_entry");
         let start = self.ws(i);
         if start.starts_with("...") {
             return self.spread(start).map(|(r, s)| (r, FieldEntry::Spread(s)));
@@ -270,6 +281,7 @@ impl Parser {
     ///           [ "except" "[" [ key { "," key } [ "," ] ] "]" ]`
     /// `key = ident | plain_string`
     fn spread<'a>(&self, i: &'a str) -> PResult<'a, Spread> {
+        self.hit("spread");
         let (rest, _) = self.punct(i, "...")?;
         let (mut rest, path) = self.path(rest).map_err(cut)?;
         let mut spread = Spread {
@@ -295,6 +307,7 @@ impl Parser {
             let (after, _) = self.kw(rest, "except")?;
             let (after, _) = self.punct(after, "[").map_err(cut)?;
             let (after, keys, _) = self.comma_list(after, "]", |p, i| {
+                p.hit("key");
                 if p.peek_punct(i, "\"") {
                     p.plain_string(i)
                 } else {
@@ -310,6 +323,8 @@ impl Parser {
 
     /// `use_clause = "use" preset_name`, `preset_name = ident { "." ident }`
     fn use_clause<'a>(&self, i: &'a str) -> PResult<'a, ClauseKind> {
+        self.hit("use_clause");
+        self.hit("preset_name");
         let (rest, _) = self.kw(i, "use")?;
         let start = self.ws(rest);
         let (mut rest, first) = self.ident(start, "a preset name").map_err(cut)?;
@@ -332,6 +347,7 @@ impl Parser {
     /// `bulk_block = "bulk" [ "{" { bulk_setting [ "," ] } "}" ]`
     /// `bulk_setting = ( "batch_size" | "hard_delete" ) "=" literal`
     fn bulk_block<'a>(&self, i: &'a str) -> PResult<'a, ClauseKind> {
+        self.hit("bulk_block");
         let (mut rest, _) = self.kw(i, "bulk")?;
         let mut settings = Vec::new();
         if self.peek_punct(rest, "{") {
@@ -341,6 +357,7 @@ impl Parser {
                     rest = self.punct(rest, "}")?.0;
                     break;
                 }
+                self.hit("bulk_setting");
                 let start = self.ws(rest);
                 let (after, name) = self
                     .ident(start, "a bulk setting (`batch_size`, `hard_delete`) or `}`")

@@ -72,6 +72,7 @@ impl Parser {
                 if after_hash[..end].ends_with('\r') {
                     comment_end -= 1;
                 }
+                self.hit("comment");
                 self.comments
                     .borrow_mut()
                     .insert((start as u32, comment_end as u32));
@@ -118,13 +119,20 @@ impl Parser {
         let res: PResult<'a, &'a str> =
             recognize((take_while1(is_ident_start), take_while(is_ident_char))).parse(i);
         match res {
-            Ok((rest, name)) => Ok((
-                rest,
-                super::ast::Ident {
-                    name: name.to_string(),
-                    span: self.span(i, rest),
-                },
-            )),
+            Ok((rest, name)) => {
+                self.hit("ident");
+                self.hit("letter_");
+                if name.contains(|c: char| c.is_ascii_digit()) {
+                    self.hit("digit");
+                }
+                Ok((
+                    rest,
+                    super::ast::Ident {
+                        name: name.to_string(),
+                        span: self.span(i, rest),
+                    },
+                ))
+            }
             Err(_) => fail(i, what),
         }
     }
@@ -157,6 +165,9 @@ impl Parser {
                 "numbers are written like `42`, `-1.5` or `2e3`; quote text as a string",
             )));
         }
+        self.hit("number");
+        self.hit("integer");
+        self.hit("digit");
         if text.parse::<f64>().map_or(true, |f| !f.is_finite()) {
             let mut err = SyntaxError::new(i, Code::InvalidNumber, "number out of range");
             err.width = text.len();
@@ -177,7 +188,11 @@ impl Parser {
         let res: PResult<'a, &'a str> = digit1(i);
         match res {
             Ok((rest, digits)) => match digits.parse() {
-                Ok(n) => Ok((rest, n)),
+                Ok(n) => {
+                    self.hit("integer");
+                    self.hit("digit");
+                    Ok((rest, n))
+                }
                 Err(_) => Err(nom::Err::Failure(SyntaxError::new(
                     i,
                     Code::InvalidNumber,
@@ -189,12 +204,13 @@ impl Parser {
     }
 
     /// `string = '"' { string_char | escape | interpolation } '"'` — a string literal or, when
-    /// it holds interpolations, a template.
+    /// it holds interpolations, a template. `interpolation = "{" expr "}"`
     pub(crate) fn string<'a>(&self, i: &'a str) -> PResult<'a, Expr> {
         let start = self.ws(i);
         let Some(mut rest) = start.strip_prefix('"') else {
             return fail(start, "a string");
         };
+        self.hit("string");
         let mut parts: Vec<TemplatePart> = Vec::new();
         let mut text = String::new();
         loop {
@@ -213,11 +229,13 @@ impl Parser {
                     break;
                 }
                 Some('\\') => {
+                    self.hit("escape");
                     let (after, c) = self.escape(rest)?;
                     text.push(c);
                     rest = after;
                 }
                 Some('{') => {
+                    self.hit("interpolation");
                     if !text.is_empty() {
                         parts.push(TemplatePart::Text(std::mem::take(&mut text)));
                     }
@@ -242,6 +260,7 @@ impl Parser {
                     ));
                 }
                 Some(c) => {
+                    self.hit("string_char");
                     text.push(c);
                     rest = chars.as_str();
                 }
@@ -312,6 +331,7 @@ impl Parser {
 
     /// `plain_string = string` without interpolation.
     pub(crate) fn plain_string<'a>(&self, i: &'a str) -> PResult<'a, (String, Span)> {
+        self.hit("plain_string");
         let (rest, e) = self.string(i)?;
         match e.kind {
             ExprKind::String(s) => Ok((rest, (s, e.span))),

@@ -32,10 +32,16 @@ pub struct Parsed {
 
 /// Parses a whole file, recovering from errors.
 pub fn parse(source: &str) -> Parsed {
+    parse_with_coverage(source).0
+}
+
+/// Parses and also returns the names of the grammar productions the parse went through.
+pub fn parse_with_coverage(source: &str) -> (Parsed, BTreeSet<&'static str>) {
     let parser = Parser {
         len: source.len(),
         comments: RefCell::new(BTreeSet::new()),
         errors: RefCell::new(Vec::new()),
+        hits: RefCell::new(BTreeSet::new()),
     };
     let mappings = parser.file(source);
     let comments = parser
@@ -52,10 +58,14 @@ pub fn parse(source: &str) -> Parsed {
         .collect();
     diagnostics.dedup_by_key(|d| d.primary_span());
     diagnostics.truncate(MAX_ERRORS);
-    Parsed {
-        file: File { mappings, comments },
-        diagnostics,
-    }
+    let hits = parser.hits.into_inner();
+    (
+        Parsed {
+            file: File { mappings, comments },
+            diagnostics,
+        },
+        hits,
+    )
 }
 
 /// Parser state: the input length (to turn remaining input into offsets), the comments seen,
@@ -64,11 +74,14 @@ pub(crate) struct Parser {
     len: usize,
     comments: RefCell<BTreeSet<(u32, u32)>>,
     errors: RefCell<Vec<SyntaxError>>,
+    /// Grammar productions the parse went through (for the grammar-coverage test).
+    hits: RefCell<BTreeSet<&'static str>>,
 }
 
 impl Parser {
     /// `file = { mapping }`
     fn file(&self, mut i: &str) -> Vec<Mapping> {
+        self.hit("file");
         let mut mappings = Vec::new();
         loop {
             i = self.ws(i);
@@ -93,6 +106,7 @@ impl Parser {
 
     /// `mapping = "mapping" ident "{" { clause } "}"` — clauses recover one by one.
     fn mapping<'a>(&self, i: &'a str) -> (&'a str, Option<Mapping>) {
+        self.hit("mapping");
         let start = i;
         let head = self
             .kw(i, "mapping")
@@ -150,6 +164,13 @@ impl Parser {
                 Err(nom::Err::Incomplete(_)) => return ("", None),
             }
         }
+    }
+}
+
+impl Parser {
+    /// Records that a production was used.
+    pub(crate) fn hit(&self, production: &'static str) {
+        self.hits.borrow_mut().insert(production);
     }
 }
 
