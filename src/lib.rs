@@ -4,5 +4,13 @@
 //! HTTP; the Salesforce client, the emulator and the CLI sit at the edges.
 
 pub mod cli;
+pub mod compile;
+pub mod config;
+pub mod diag;
 pub mod emulate;
+pub mod eval;
+pub mod event;
+pub mod plan;
 pub mod schema;
+pub mod source;
+pub mod syntax;
