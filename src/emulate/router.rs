@@ -12,7 +12,10 @@ use super::{bulk, collections, composite, query, rest, versions};
 pub fn dispatch(org: &std::sync::Arc<Org>, req: &ApiRequest) -> ApiResult {
     let first = req.segments.first().map(String::as_str).unwrap_or("");
     match first {
-        "" => Ok(ApiResponse::json(200, versions::resources(&req.version))),
+        "" => Ok(ApiResponse::json(
+            200,
+            versions::resources(&req.version, &org.identity_url()),
+        )),
         "sobjects" => rest::handle(org, req),
         "query" => query::handle(org, req, false),
         "queryAll" => query::handle(org, req, true),

@@ -291,19 +291,17 @@ impl Drop for Emulator {
     }
 }
 
+/// Path segments, percent-decoded. Empty segments (a trailing slash, or the `//` some clients
+/// produce when joining an instance URL that ends in `/`) are dropped.
 fn decode_segments(path: &str) -> Vec<String> {
-    let mut segs: Vec<String> = path
-        .split('/')
+    path.split('/')
+        .filter(|s| !s.is_empty())
         .map(|s| {
             percent_encoding::percent_decode_str(s)
                 .decode_utf8_lossy()
                 .into_owned()
         })
-        .collect();
-    while segs.last().is_some_and(|s| s.is_empty()) {
-        segs.pop();
-    }
-    segs
+        .collect()
 }
 
 fn to_http(resp: ApiResponse, extra: &[(&'static str, String)]) -> Response<AxumBody> {
@@ -371,8 +369,7 @@ async fn handle(State(org): State<Arc<Org>>, request: Request<AxumBody>) -> Resp
         .into_owned()
         .collect();
     let segments = decode_segments(&path);
-    // segments[0] is "" (leading slash)
-    let segs: Vec<&str> = segments.iter().skip(1).map(String::as_str).collect();
+    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
 
     let (resp, api, extra) = match segs.as_slice() {
         ["services", "oauth2", rest @ ..] => {
