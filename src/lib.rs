@@ -3,5 +3,6 @@
 //! The pipeline is one-way: `syntax` → `compile` → `plan` → `eval` is pure and knows nothing of
 //! HTTP; the Salesforce client, the emulator and the CLI sit at the edges.
 
-pub mod schema;
 pub mod cli;
+pub mod event;
+pub mod schema;
