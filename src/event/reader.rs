@@ -35,6 +35,7 @@
 //! compiled. See `benches/reader.rs` for the numbers.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
@@ -110,12 +111,31 @@ struct Node {
     indices: Box<[(usize, u32)]>,
 }
 
-/// Keys of one trie level, bucketed by byte length.
+/// Keys of one trie level, bucketed by byte length. Within a bucket, candidates are told apart
+/// by their first eight bytes as one word (which the scanner has loaded anyway), so a lookup
+/// rarely compares more than one key byte by byte.
 #[derive(Debug, Clone, Default)]
 struct KeyTable {
     /// `by_len[n]` is the range of `entries` whose keys are `n` bytes long.
     by_len: Box<[(u32, u32)]>,
-    entries: Box<[(Box<[u8]>, u32)]>,
+    entries: Box<[KeyEntry]>,
+}
+
+#[derive(Debug, Clone)]
+struct KeyEntry {
+    /// The first (up to) eight bytes, little-endian, zero-padded.
+    prefix: u64,
+    /// The bytes after the first eight.
+    rest: Box<[u8]>,
+    node: u32,
+}
+
+/// The first `min(len, 8)` bytes of `key` as a little-endian word, zero-padded.
+fn prefix_word(key: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    let n = key.len().min(8);
+    w[..n].copy_from_slice(&key[..n]);
+    u64::from_le_bytes(w)
 }
 
 impl KeyTable {
@@ -132,19 +152,40 @@ impl KeyTable {
                 range.1 = i + 1;
             }
         }
+        let entries = keys
+            .into_iter()
+            .map(|(k, node)| KeyEntry {
+                prefix: prefix_word(&k),
+                rest: k.get(8..).unwrap_or_default().into(),
+                node,
+            })
+            .collect();
         KeyTable {
             by_len: by_len.into(),
-            entries: keys.into(),
+            entries,
         }
     }
 
-    #[inline]
-    fn get(&self, key: &[u8]) -> Option<u32> {
-        let &(start, end) = self.by_len.get(key.len())?;
-        self.entries[start as usize..end as usize]
+    /// The entry index and node of a key, given its length, prefix word and bytes after the
+    /// first eight.
+    #[inline(always)]
+    fn get(&self, len: usize, prefix: u64, rest: &[u8]) -> Option<(usize, u32)> {
+        let &(start, end) = self.by_len.get(len)?;
+        let (start, end) = (start as usize, end as usize);
+        let bucket = self.entries.get(start..end)?;
+        bucket
             .iter()
-            .find(|(k, _)| **k == *key)
-            .map(|e| e.1)
+            .position(|e| e.prefix == prefix && *e.rest == *rest)
+            .map(|i| (start + i, bucket[i].node))
+    }
+
+    /// Looks up a decoded key.
+    fn get_bytes(&self, key: &[u8]) -> Option<(usize, u32)> {
+        self.get(
+            key.len(),
+            prefix_word(key),
+            key.get(8..).unwrap_or_default(),
+        )
     }
 
     fn is_empty(&self) -> bool {
@@ -275,12 +316,12 @@ impl ReadPlan {
         out.slots.clear();
         out.slots.resize_with(self.paths.len(), || None);
         out.full = None;
-        match self.scan(json, &mut out.slots) {
-            Ok(()) => {}
-            Err(fail) => {
-                out.slots.iter_mut().for_each(|s| *s = None);
-                return Err(fail.into());
-            }
+        if let Err((offset, message)) = self.scan(json, &mut out.slots) {
+            out.slots.iter_mut().for_each(|s| *s = None);
+            return Err(ReadError {
+                offset,
+                message: message.to_owned(),
+            });
         }
         if self.want_full_event {
             // The scan has validated the document, so this cannot fail; stay panic-free anyway.
@@ -293,38 +334,37 @@ impl ReadPlan {
         Ok(())
     }
 
-    fn scan<'a>(&self, json: &'a str, slots: &mut [Option<Value<'a>>]) -> R<()> {
-        let mut sc = Scanner { src: json, pos: 0 };
-        sc.skip_ws();
-        match sc.peek() {
-            Some(b'{') => {}
-            None => return sc.fail(sc.pos, "the event is empty"),
-            Some(_) => return sc.fail(sc.pos, "the event is not a JSON object"),
-        }
-        sc.visit(&self.nodes, 0, slots, 0)?;
-        sc.skip_ws();
-        if sc.pos != json.len() {
-            return sc.fail(sc.pos, "trailing characters after the JSON value");
-        }
-        Ok(())
+    fn scan<'a>(
+        &self,
+        json: &'a str,
+        slots: &mut [Option<Value<'a>>],
+    ) -> Result<(), (usize, &'static str)> {
+        let mut sc = Scanner {
+            src: json,
+            pos: 0,
+            error: Cell::new((0, "")),
+        };
+        let result = (|| {
+            sc.skip_ws();
+            match sc.peek() {
+                Some(b'{') => {}
+                None => return sc.fail(sc.pos, "the event is empty"),
+                Some(_) => return sc.fail(sc.pos, "the event is not a JSON object"),
+            }
+            sc.visit(&self.nodes, 0, slots, 0)?;
+            sc.skip_ws();
+            if sc.pos != json.len() {
+                return sc.fail(sc.pos, "trailing characters after the JSON value");
+            }
+            Ok(())
+        })();
+        result.map_err(|Fail| sc.error.get())
     }
 }
 
-/// An internal error: cheap to move around; turned into a [`ReadError`] once.
+/// The internal error: zero-sized, so results fit in registers; the scanner keeps the details.
 #[derive(Debug)]
-struct Fail {
-    offset: usize,
-    message: &'static str,
-}
-
-impl From<Fail> for ReadError {
-    fn from(f: Fail) -> ReadError {
-        ReadError {
-            offset: f.offset,
-            message: f.message.to_owned(),
-        }
-    }
-}
+struct Fail;
 
 type R<T> = Result<T, Fail>;
 
@@ -344,6 +384,8 @@ fn special_mask(w: u64) -> u64 {
 struct Scanner<'a> {
     src: &'a str,
     pos: usize,
+    /// Offset and message of the first failure.
+    error: Cell<(usize, &'static str)>,
 }
 
 impl<'a> Scanner<'a> {
@@ -360,7 +402,8 @@ impl<'a> Scanner<'a> {
     #[cold]
     #[inline(never)]
     fn fail<T>(&self, offset: usize, message: &'static str) -> R<T> {
-        Err(Fail { offset, message })
+        self.error.set((offset, message));
+        Err(Fail)
     }
 
     #[inline(always)]
@@ -424,15 +467,23 @@ impl<'a> Scanner<'a> {
             self.pos += 1;
             return Ok(());
         }
+        // Entries of `node.keys` already seen in this object (the first 64): a key that comes
+        // round again must clear what its earlier occurrence filled. On a first visit the slots
+        // are already empty: they start so, and a repeated parent clears its whole subtree.
+        let mut seen = 0u64;
         loop {
             self.expect_key()?;
-            let key = self.string()?;
+            let hit = self.key_lookup(&node.keys)?;
             self.colon()?;
-            match node.keys.get(key.as_bytes()) {
-                Some(child) => {
-                    for &s in nodes[child as usize].subtree.iter() {
-                        slots[s as usize] = None;
+            match hit {
+                Some((entry, child)) => {
+                    let bit = 1u64.checked_shl(entry as u32).unwrap_or(0);
+                    if seen & bit != 0 || bit == 0 {
+                        for &s in nodes[child as usize].subtree.iter() {
+                            slots[s as usize] = None;
+                        }
                     }
+                    seen |= bit;
                     self.visit(nodes, child, slots, depth)?;
                 }
                 None => self.skip_value(depth)?,
@@ -569,6 +620,34 @@ impl<'a> Scanner<'a> {
             i += 1;
         }
         i
+    }
+
+    /// Reads the object key at `pos` (which is `"`) and looks it up in `keys`.
+    #[inline(always)]
+    fn key_lookup(&mut self, keys: &KeyTable) -> R<Option<(usize, u32)>> {
+        let b = self.bytes();
+        let start = self.pos + 1;
+        // Fast path: the key and its closing quote are within the next eight bytes.
+        if let Some(chunk) = b.get(start..).and_then(|s| s.first_chunk::<8>()) {
+            let w = u64::from_le_bytes(*chunk);
+            let m = special_mask(w);
+            if m != 0 {
+                let len = (m.trailing_zeros() / 8) as usize;
+                if chunk[len] == b'"' {
+                    self.pos = start + len + 1;
+                    let prefix = w & ((1u64 << (8 * len)) - 1);
+                    return Ok(keys.get(len, prefix, &[]));
+                }
+            } else {
+                let end = self.find_special(start + 8);
+                if b.get(end) == Some(&b'"') {
+                    self.pos = end + 1;
+                    return Ok(keys.get(end - start, w, &b[start + 8..end]));
+                }
+            }
+        }
+        let key = self.string()?;
+        Ok(keys.get_bytes(key.as_bytes()))
     }
 
     /// Skips the string at `pos` (which is `"`), validating it.
