@@ -10,6 +10,7 @@ pub mod diag;
 pub mod eval;
 pub mod event;
 pub mod plan;
+pub mod run;
 pub mod schema;
 pub mod source;
 pub mod syntax;
