@@ -85,12 +85,26 @@ pub fn mappings(s: &Settings, options: &Options, r: &mut DestinationReport) -> V
     }
     match s.version.value {
         Version::V2 => out.push(account(s, r)),
-        Version::V1 => r.item(
-            "version",
-            Status::Approximated,
-            "\"1\" (deprecated): group -> Account needed V2, so only identify -> Lead is generated; V1 internals are unknown.",
-            &[asm::V1],
-        ),
+        Version::V1 => {
+            r.item(
+                "version",
+                Status::Approximated,
+                "\"1\" (deprecated): group -> Account needed V2, so only identify -> Lead is generated; V1 internals are unknown.",
+                &[asm::V1],
+            );
+            for (key, v) in [("billing", &s.billing), ("shipping", &s.shipping)] {
+                r.item(
+                    key,
+                    Status::Dropped,
+                    format!(
+                        "{}{}: address traits of group calls went to the Account, which V1 did not write.",
+                        default_note(v.explicit),
+                        v.value
+                    ),
+                    &defaults(v.explicit),
+                );
+            }
+        }
     }
     custom::mappings(s, r, &mut out);
     r.item(
@@ -110,6 +124,17 @@ pub fn mappings(s: &Settings, options: &Options, r: &mut DestinationReport) -> V
 }
 
 fn settings_items(s: &Settings, r: &mut DestinationReport) {
+    let shape = r.shape;
+    r.item(
+        "input",
+        Status::Mapped,
+        format!("{} at {} in {}.", shape.label(), r.at, r.input),
+        if shape == super::input::Shape::ConfigApi {
+            &[asm::CONFIG_TYPES]
+        } else {
+            &[]
+        },
+    );
     let mut cred = String::from(
         "username, password and security token are not carried over (sfmap uses OAuth). Log in with `sfmap login --profile ",
     );
@@ -259,7 +284,12 @@ fn lead(s: &Settings, r: &mut DestinationReport) -> MappingSpec {
                     ambiguous.push(trait_name.clone());
                     format!("coalesce({in_traits}, {p})")
                 }
-                _ => in_traits.clone(),
+                _ => {
+                    if trait_name.contains('.') {
+                        ambiguous.push(trait_name.clone());
+                    }
+                    in_traits.clone()
+                }
             };
             parts.push(format!("{field} = {value}"));
             // Classic wrote the lookup value when the custom-trait rule produced the field.
@@ -273,7 +303,7 @@ fn lead(s: &Settings, r: &mut DestinationReport) -> MappingSpec {
         );
         if !ambiguous.is_empty() {
             m.op_comments.push(format!(
-                "[ASM] {} may name a trait or an event field: the trait is read first.",
+                "[ASM] {} is ambiguous (Classic's docs say \"trait name\"): read under traits first, then as an event field where that exists.",
                 ambiguous
                     .iter()
                     .map(|a| format!("`{a}`"))
@@ -479,7 +509,11 @@ fn account(s: &Settings, r: &mut DestinationReport) -> MappingSpec {
         } else {
             "false: no Billing* fields.".to_string()
         },
-        &[&defaults(s.billing.explicit)[..], &[asm::ADDRESS]].concat(),
+        &if s.billing.value {
+            [&defaults(s.billing.explicit)[..], &[asm::ADDRESS]].concat()
+        } else {
+            vec![]
+        },
     );
     r.item(
         "shipping",

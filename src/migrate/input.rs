@@ -377,6 +377,12 @@ impl Finder<'_> {
             }
         }
         if self.found.len() == before {
+            if let Some(id) = self.destination_id {
+                return Err(self.err(
+                    path,
+                    format!("missing destination: no Salesforce (Classic) destination with id `{id}` in this list"),
+                ));
+            }
             if actions_seen {
                 return Err(self.err(path, refuse_actions()));
             }
