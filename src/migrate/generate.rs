@@ -243,6 +243,7 @@ fn lead(s: &Settings, r: &mut DestinationReport) -> MappingSpec {
         topic: "lead".into(),
         header: vec![
             "identify -> Lead: Classic's built-in create-or-update (a query, then an update or a create).".into(),
+            "Fields are written out rather than `use classic.lead`, which is Segment's migration table (read-only Lead.Name, Title from address.title).".into(),
         ],
         on_comments: vec![why.into()],
         on: format!("identify where {cond}"),
@@ -381,7 +382,7 @@ fn lead(s: &Settings, r: &mut DestinationReport) -> MappingSpec {
     r.item(
         "lead.fields",
         Status::Mapped,
-        "Email, FirstName, LastName, Company, Title, Phone, Street, City, State, Country, PostalCode, Rating, Website, Description, LeadSource, as in classic-settings §3.1.",
+        "Email, FirstName, LastName, Company, Title, Phone, Street, City, State, Country, PostalCode, Rating, Website, Description, LeadSource, as in classic-settings §3.1; written out, not `use classic.lead` (Segment's table writes the read-only Lead.Name and reads Title from address.title).",
         &[asm::TITLE, asm::ADDRESS],
     );
     r.item(
