@@ -9,6 +9,7 @@ pub mod config;
 pub mod diag;
 pub mod eval;
 pub mod event;
+pub mod migrate;
 pub mod plan;
 pub mod run;
 pub mod schema;

@@ -7,6 +7,7 @@ pub mod check;
 pub mod eval;
 pub mod fmt;
 pub mod load;
+pub mod migrate;
 pub mod plan;
 
 use std::process::ExitCode;
@@ -32,6 +33,7 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     Plan(plan::PlanArgs),
     Eval(eval::EvalArgs),
+    Migrate(migrate::MigrateArgs),
 }
 
 /// Entry point used by `main`.
@@ -42,6 +44,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Migrate(args) => migrate::run(args),
     }
 }
 
