@@ -7,6 +7,7 @@ pub mod cli;
 pub mod compile;
 pub mod config;
 pub mod diag;
+pub mod emulate;
 pub mod eval;
 pub mod event;
 pub mod plan;

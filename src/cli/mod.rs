@@ -32,6 +32,8 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     Plan(plan::PlanArgs),
     Eval(eval::EvalArgs),
+    /// Run a local Salesforce-compatible org.
+    Emulate(crate::emulate::args::EmulateArgs),
 }
 
 /// Entry point used by `main`.
@@ -42,6 +44,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Emulate(args) => args.run(),
     }
 }
 
