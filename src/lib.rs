@@ -11,6 +11,7 @@ pub mod emulate;
 pub mod eval;
 pub mod event;
 pub mod plan;
+pub mod salesforce;
 pub mod schema;
 pub mod source;
 pub mod syntax;
