@@ -1,0 +1,142 @@
+//! sObject Collections writes: per-record results and errors, splitting, request counts.
+
+use serde_json::json;
+use sfmap::salesforce::SfError;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn create_reports_each_record() {
+    let emu = emulator().await;
+    let client = client(&emu).await;
+    let results = client
+        .create(
+            "Contact",
+            &recs(json!([
+                {"LastName": "One", "Email": "one@x.com"},
+                {"Email": "nobody@x.com"},
+                {"LastName": "Three", "Phone": null}
+            ])),
+        )
+        .await
+        .unwrap();
+    assert_eq!(results.len(), 3);
+    assert!(results[0].success && results[0].id.is_some());
+    assert!(!results[1].success);
+    assert_eq!(results[1].errors[0].status_code, "REQUIRED_FIELD_MISSING");
+    assert!(results[2].success);
+    assert_eq!(client.api_calls(), 1);
+    assert_eq!(
+        api_log(&emu),
+        vec![("POST".to_string(), "composite/sobjects".to_string())]
+    );
+    let stored = emu.query("SELECT LastName FROM Contact").unwrap();
+    assert_eq!(stored.len(), 2);
+}
+
+#[tokio::test]
+async fn update_upsert_and_delete() {
+    let emu = emulator().await;
+    let client = client(&emu).await;
+    let created = client
+        .upsert(
+            "Contact",
+            "Segment_User_Id__c",
+            &recs(json!([
+                {"Segment_User_Id__c": "u1", "LastName": "A"},
+                {"Segment_User_Id__c": "u2", "LastName": "B"}
+            ])),
+        )
+        .await
+        .unwrap();
+    assert!(created.iter().all(|r| r.success && r.created == Some(true)));
+
+    let again = client
+        .upsert(
+            "Contact",
+            "Segment_User_Id__c",
+            &recs(json!([
+                {"Segment_User_Id__c": "u2", "Title": "CEO"},
+                {"Segment_User_Id__c": "u3", "LastName": "C"},
+                {"Segment_User_Id__c": "u4"}
+            ])),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again[0].created, Some(false));
+    assert_eq!(again[0].id, created[1].id);
+    assert_eq!(again[1].created, Some(true));
+    assert!(!again[2].success, "an insert without LastName fails");
+
+    let id_a = created[0].id.clone().unwrap();
+    let updated = client
+        .update(
+            "Contact",
+            &recs(json!([
+                {"Id": id_a, "Title": "CTO", "LastName": "A2"},
+                {"Id": "003000000000099AAA", "Title": "x"}
+            ])),
+        )
+        .await
+        .unwrap();
+    assert!(updated[0].success);
+    assert!(!updated[1].success);
+    let row = emu
+        .query(&format!(
+            "SELECT LastName, Title FROM Contact WHERE Id = '{id_a}'"
+        ))
+        .unwrap();
+    assert_eq!(row[0]["Title"], json!("CTO"));
+
+    let deleted = client
+        .delete(&[id_a.clone(), "003000000000099AAA".to_string()])
+        .await
+        .unwrap();
+    assert!(deleted[0].success);
+    assert!(!deleted[1].success);
+    assert!(!deleted[1].errors.is_empty());
+    assert_eq!(client.api_calls(), 4);
+    let methods: Vec<String> = api_log(&emu).into_iter().map(|(m, _)| m).collect();
+    assert_eq!(methods, vec!["PATCH", "PATCH", "PATCH", "DELETE"]);
+}
+
+#[tokio::test]
+async fn large_inputs_are_split_into_calls_of_200() {
+    let emu = emulator().await;
+    let client = client(&emu).await;
+    let records: Vec<_> = (0..450)
+        .map(|i| rec(json!({"Segment_User_Id__c": format!("k{i}"), "LastName": "L"})))
+        .collect();
+    let results = client
+        .upsert("Contact", "Segment_User_Id__c", &records)
+        .await
+        .unwrap();
+    assert_eq!(results.len(), 450);
+    assert!(results.iter().all(|r| r.success));
+    assert_eq!(client.api_calls(), 3);
+}
+
+#[tokio::test]
+async fn inputs_are_checked_before_sending() {
+    let emu = emulator().await;
+    let client = client(&emu).await;
+    let no_id = client
+        .update("Contact", &recs(json!([{"Title": "x"}])))
+        .await;
+    assert!(matches!(no_id, Err(SfError::InvalidInput(_))));
+    let bad_object = client
+        .create("Contact/../x", &recs(json!([{"A": 1}])))
+        .await;
+    assert!(matches!(bad_object, Err(SfError::InvalidInput(_))));
+    let no_key = client
+        .upsert(
+            "Contact",
+            "Segment_User_Id__c",
+            &recs(json!([{"LastName": "x"}])),
+        )
+        .await;
+    assert!(matches!(no_key, Err(SfError::InvalidInput(_))));
+    let bad_id = client.delete(&["x' OR 1=1".to_string()]).await;
+    assert!(matches!(bad_id, Err(SfError::InvalidInput(_))));
+    assert_eq!(client.api_calls(), 0);
+}
