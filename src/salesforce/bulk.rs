@@ -122,9 +122,24 @@ impl Client {
         let info = self.bulk_create_job(&job).await?;
         tracing::info!(job = %info.id, object = %job.object, op = job.operation.as_str(), "bulk job created");
         if let Err(e) = self.bulk_upload(&info.id, csv.clone()).await {
-            // Nothing is processed before UploadComplete: abort so the job cannot start.
-            let _ = self.bulk_abort(&info.id).await;
-            return Err(e);
+            // Nothing is processed before UploadComplete: once the job is aborted, a lost
+            // upload answer is no longer an unknown outcome — no row was written.
+            return Err(match (self.bulk_abort(&info.id).await, e) {
+                (
+                    Ok(_),
+                    SfError::OutcomeUnknown {
+                        method,
+                        path,
+                        message,
+                    },
+                ) => SfError::Transport {
+                    method,
+                    path,
+                    message: format!("{message}; the job was aborted, no row was processed"),
+                    timeout: false,
+                },
+                (_, e) => e,
+            });
         }
         self.bulk_close(&info.id).await?;
         let done = self.bulk_wait(&info.id).await?;

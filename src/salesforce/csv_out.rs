@@ -137,6 +137,50 @@ pub fn build(records: &[Map<String, Value>]) -> Result<BulkCsv, CsvError> {
     })
 }
 
+/// Splits `records` into uploads of at most `max_rows` rows and `max_bytes` bytes (Bulk API 2.0:
+/// one upload per job, 100 MB recommended; Salesforce processes 10,000 rows per internal batch).
+/// Returns each upload with the index of its first record. A single record larger than
+/// `max_bytes` still gets an upload of its own.
+pub fn build_chunks(
+    records: &[Map<String, Value>],
+    max_rows: usize,
+    max_bytes: usize,
+) -> Result<Vec<(usize, BulkCsv)>, CsvError> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for chunk in records.chunks(max_rows.max(1)) {
+        split_by_bytes(chunk, start, max_bytes, &mut out)?;
+        start += chunk.len();
+    }
+    Ok(out)
+}
+
+fn split_by_bytes(
+    records: &[Map<String, Value>],
+    start: usize,
+    max_bytes: usize,
+    out: &mut Vec<(usize, BulkCsv)>,
+) -> Result<(), CsvError> {
+    let csv = build(records).map_err(|e| match e {
+        CsvError::FieldName { row, field } => CsvError::FieldName {
+            row: row + start,
+            field,
+        },
+        CsvError::Value { row, field, what } => CsvError::Value {
+            row: row + start,
+            field,
+            what,
+        },
+    })?;
+    if csv.bytes.len() <= max_bytes || records.len() <= 1 {
+        out.push((start, csv));
+        return Ok(());
+    }
+    let mid = records.len() / 2;
+    split_by_bytes(&records[..mid], start, max_bytes, out)?;
+    split_by_bytes(&records[mid..], start + mid, max_bytes, out)
+}
+
 /// The CSV for a delete or hardDelete job: one `Id` column.
 pub fn ids(ids: &[String]) -> BulkCsv {
     let header = vec!["Id".to_string()];
@@ -247,6 +291,38 @@ mod tests {
             build(&recs(json!([{"A": [1]}]))),
             Err(CsvError::Value { .. })
         ));
+    }
+
+    #[test]
+    fn chunks_respect_rows_and_bytes() {
+        let records: Vec<_> = (0..25)
+            .map(|i| json!({"Name": format!("n{i:02}"), "Description": "x".repeat(40)}))
+            .map(|v| v.as_object().unwrap().clone())
+            .collect();
+        let chunks = build_chunks(&records, 10, 1_000_000).unwrap();
+        assert_eq!(
+            chunks
+                .iter()
+                .map(|(s, c)| (*s, c.rows.len()))
+                .collect::<Vec<_>>(),
+            vec![(0, 10), (10, 10), (20, 5)]
+        );
+        let small = build_chunks(&records, 10, 200).unwrap();
+        let mut next = 0;
+        for (start, csv) in &small {
+            assert_eq!(*start, next);
+            assert!(csv.bytes.len() <= 200, "{}", csv.bytes.len());
+            next += csv.rows.len();
+        }
+        assert_eq!(next, 25);
+        let err = build_chunks(&recs(json!([{"A": 1}, {"A": 2}, {"B,": 3}])), 2, 1000).unwrap_err();
+        assert_eq!(
+            err,
+            CsvError::FieldName {
+                row: 2,
+                field: "B,".into()
+            }
+        );
     }
 
     #[test]

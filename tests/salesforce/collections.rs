@@ -140,3 +140,23 @@ async fn inputs_are_checked_before_sending() {
     assert!(matches!(bad_id, Err(SfError::InvalidInput(_))));
     assert_eq!(client.api_calls(), 0);
 }
+
+#[tokio::test]
+async fn a_failing_later_chunk_keeps_the_results_of_earlier_ones() {
+    let mut config = config();
+    config.faults = "drop@2".parse().unwrap();
+    let emu = start(config).await;
+    let client = client(&emu).await;
+    let records: Vec<_> = (0..250)
+        .map(|i| rec(json!({"LastName": format!("L{i}")})))
+        .collect();
+    match client.create("Contact", &records).await {
+        Err(SfError::Incomplete { done, error }) => {
+            assert_eq!(done.len(), 200);
+            assert!(done.iter().all(|r| r.success));
+            assert!(matches!(*error, SfError::OutcomeUnknown { .. }), "{error}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(client.api_calls(), 2);
+}
