@@ -263,6 +263,16 @@ impl MappingCtx<'_, '_, '_> {
             };
             let Some(field) = field else { continue };
             if !writable(field, op) {
+                // A compound Name whose parts are mapped explicitly loses nothing when skipped.
+                let parts_mapped = field.name == "Name"
+                    && ["FirstName", "LastName"].iter().all(|p| {
+                        entries
+                            .iter()
+                            .any(|e| e.preset.is_none() && e.field.name.eq_ignore_ascii_case(p))
+                    });
+                if entry.preset.is_some() && parts_mapped {
+                    continue;
+                }
                 if let Some(preset) = entry.preset {
                     c.diags.push(
                         Diagnostic::new(
@@ -353,7 +363,7 @@ impl MappingCtx<'_, '_, '_> {
                                 )),
                             );
                         }
-                        Some(e) if e.preset.is_none() => {
+                        Some(e) => {
                             let ty = plan_fields
                                 .iter()
                                 .find(|f| f.name == req.name)
@@ -937,7 +947,7 @@ fn finish_lookups(
     let parent_describe = c.schema.object(&target);
     let ext_field = parent_describe.and_then(|d| d.field(&ext));
     match ext_field {
-        Some(f) if f.external_id || f.id_lookup => {}
+        Some(f) if f.external_id => {}
         Some(f) => {
             bad(
                 c,
@@ -953,7 +963,7 @@ fn finish_lookups(
                     &ext,
                     d.fields
                         .iter()
-                        .filter(|f| f.external_id || f.id_lookup)
+                        .filter(|f| f.external_id)
                         .map(|f| f.name.as_str()),
                 )
             });

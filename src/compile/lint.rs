@@ -19,7 +19,10 @@ pub(super) fn lint(file: &File, mappings: &[plan::Mapping], diags: &mut Vec<Diag
                         "second mapping",
                     )
                     .with_context(a.span_head(), "first mapping")
-                    .with_help("make the `where` conditions exclusive, or merge the mappings"),
+                    .with_help(
+                        "merge the mappings, or fire them on different event types or track names; \
+                         two mappings writing one record race in a flush",
+                    ),
                 );
             }
         }

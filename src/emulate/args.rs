@@ -119,7 +119,11 @@ impl EmulateArgs {
             println!("  password:               {}", c.password);
             println!("  security token:         {}", c.security_token);
             println!("  access token:           {}", c.access_token);
-            println!("  org id / user id:       {} / {}", emu.org_id(), emu.user_id());
+            println!(
+                "  org id / user id:       {} / {}",
+                emu.org_id(),
+                emu.user_id()
+            );
             if let Some(k) = emu.jwt_key_path() {
                 println!("  JWT signing key (dev):  {}", k.display());
             }

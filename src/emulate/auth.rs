@@ -15,7 +15,6 @@ pub const CODE_TTL: Duration = Duration::from_secs(15 * 60);
 #[derive(Debug, Clone)]
 pub struct Session {
     pub user_id: String,
-    pub client_id: String,
     pub expires_at: Instant,
     pub refresh_token: Option<String>,
 }
@@ -68,7 +67,6 @@ impl AuthState {
         &mut self,
         org15: &str,
         user_id: &str,
-        client_id: &str,
         ttl: Duration,
         refresh_token: Option<String>,
     ) -> String {
@@ -77,7 +75,6 @@ impl AuthState {
             token.clone(),
             Session {
                 user_id: user_id.to_string(),
-                client_id: client_id.to_string(),
                 expires_at: Instant::now() + ttl,
                 refresh_token,
             },

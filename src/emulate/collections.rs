@@ -167,7 +167,10 @@ pub fn handle(org: &Org, req: &ApiRequest) -> ApiResult {
                 });
             }
             finish(&mut dml, &outcomes, body.all_or_none)?;
-            Ok(ApiResponse::json(200, render(outcomes, body.all_or_none, false)))
+            Ok(ApiResponse::json(
+                200,
+                render(outcomes, body.all_or_none, false),
+            ))
         }
         (Method::DELETE, 2) => {
             let ids = ids_param(req)?;
@@ -193,7 +196,9 @@ pub fn handle(org: &Org, req: &ApiRequest) -> ApiResult {
             Ok(ApiResponse::json(200, render(outcomes, all_or_none, false)))
         }
         (Method::GET, 3) | (Method::POST, 3) => {
-            let o = schema.object(&req.segments[2]).ok_or_else(ApiError::not_found)?;
+            let o = schema
+                .object(&req.segments[2])
+                .ok_or_else(ApiError::not_found)?;
             let (ids, fields): (Vec<String>, Vec<String>) = if req.method == Method::GET {
                 (
                     ids_param(req)?,
@@ -228,7 +233,9 @@ pub fn handle(org: &Org, req: &ApiRequest) -> ApiResult {
             Ok(ApiResponse::json(200, Value::Array(out)))
         }
         (Method::PATCH, 4) => {
-            let o = schema.object(&req.segments[2]).ok_or_else(ApiError::not_found)?;
+            let o = schema
+                .object(&req.segments[2])
+                .ok_or_else(ApiError::not_found)?;
             let ext = req.segments[3].clone();
             let field = o.field(&ext).ok_or_else(ApiError::not_found)?.name.clone();
             let body = parse_body(req)?;
@@ -276,7 +283,10 @@ pub fn handle(org: &Org, req: &ApiRequest) -> ApiResult {
                 });
             }
             finish(&mut dml, &outcomes, body.all_or_none)?;
-            Ok(ApiResponse::json(200, render(outcomes, body.all_or_none, true)))
+            Ok(ApiResponse::json(
+                200,
+                render(outcomes, body.all_or_none, true),
+            ))
         }
         _ => Err(ApiError::method_not_allowed(
             req.method.as_str(),

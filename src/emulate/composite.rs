@@ -102,7 +102,9 @@ pub fn handle(org: &std::sync::Arc<Org>, req: &ApiRequest) -> ApiResult {
         .get("compositeRequest")
         .and_then(Value::as_array)
         .ok_or_else(|| {
-            ApiError::json_parser("Cannot deserialize instance of list from missing compositeRequest field")
+            ApiError::json_parser(
+                "Cannot deserialize instance of list from missing compositeRequest field",
+            )
         })?;
     if subs.len() > MAX_SUBREQUESTS {
         return Err(ApiError::bad(
@@ -129,7 +131,8 @@ pub fn handle(org: &std::sync::Arc<Org>, req: &ApiRequest) -> ApiResult {
         }
         if let Some(h) = s.get("httpHeaders").and_then(Value::as_object)
             && h.keys().any(|k| {
-                ["authorization", "accept", "content-type"].contains(&k.to_ascii_lowercase().as_str())
+                ["authorization", "accept", "content-type"]
+                    .contains(&k.to_ascii_lowercase().as_str())
             })
         {
             return Err(ApiError::bad(
@@ -183,7 +186,9 @@ pub fn handle(org: &std::sync::Arc<Org>, req: &ApiRequest) -> ApiResult {
             if item["httpStatusCode"].as_u64().is_some_and(|s| s < 400) {
                 item["httpStatusCode"] = json!(400);
                 item["httpHeaders"] = json!({});
-                item["body"] = halted("The transaction was rolled back since another operation in the same transaction failed.");
+                item["body"] = halted(
+                    "The transaction was rolled back since another operation in the same transaction failed.",
+                );
             }
         }
     } else {
@@ -240,7 +245,11 @@ fn run_one(
         user_id: parent.user_id.clone(),
     };
     if req.segments.first().map(String::as_str) == Some("composite") && req.segments.len() == 1 {
-        return Ok(ApiError::bad(ErrorCode::InvalidInputCombination, "Composite requests cannot be nested").into());
+        return Ok(ApiError::bad(
+            ErrorCode::InvalidInputCombination,
+            "Composite requests cannot be nested",
+        )
+        .into());
     }
     Ok(match router::dispatch(org, &req) {
         Ok(r) => r,
@@ -255,7 +264,10 @@ mod tests {
     #[test]
     fn references_resolve_with_types_and_indexes() {
         let mut r = HashMap::new();
-        r.insert("acc".to_string(), json!({"id": "001X", "records": [{"Id": "003Y"}]}));
+        r.insert(
+            "acc".to_string(),
+            json!({"id": "001X", "records": [{"Id": "003Y"}]}),
+        );
         assert_eq!(substitute_str("@{acc.id}", &r), Ok(json!("001X")));
         assert_eq!(
             substitute_str("/x/@{acc.records[0].Id}/y", &r),

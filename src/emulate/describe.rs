@@ -61,7 +61,10 @@ pub fn full(base: &str, schema: &Schema, o: &ObjectDescribe) -> Value {
                     fm.insert("htmlFormatted".into(), json!(false));
                     fm.insert("nameField".into(), json!(meta.name == "Name"));
                     fm.insert("dependentPicklist".into(), json!(false));
-                    fm.insert("polymorphicForeignKey".into(), json!(meta.reference_to.len() > 1));
+                    fm.insert(
+                        "polymorphicForeignKey".into(),
+                        json!(meta.reference_to.len() > 1),
+                    );
                 }
             }
         }
@@ -78,7 +81,10 @@ fn child_relationships(schema: &Schema, parent: &ObjectDescribe) -> Vec<Value> {
     let mut out = Vec::new();
     for child in schema.objects() {
         for f in &child.fields {
-            if f.reference_to.iter().any(|t| t.eq_ignore_ascii_case(&parent.name)) {
+            if f.reference_to
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&parent.name))
+            {
                 out.push(json!({
                     "childSObject": child.name, "field": f.name, "cascadeDelete": false,
                     "deprecatedAndHidden": false, "relationshipName": null, "restrictedDelete": false,

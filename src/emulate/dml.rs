@@ -334,7 +334,10 @@ fn required_missing(fields: Vec<String>) -> ApiError {
 pub fn malformed_id(object: &ObjectDescribe, raw: &str) -> ApiError {
     ApiError::bad(
         ErrorCode::MalformedId,
-        format!("{} ID: id value of incorrect type: {raw}", object.label_or_name()),
+        format!(
+            "{} ID: id value of incorrect type: {raw}",
+            object.label_or_name()
+        ),
     )
 }
 

@@ -104,7 +104,11 @@ impl ApiError {
     }
 
     pub fn invalid_session() -> ApiError {
-        ApiError::new(401, ErrorCode::InvalidSessionId, "Session expired or invalid")
+        ApiError::new(
+            401,
+            ErrorCode::InvalidSessionId,
+            "Session expired or invalid",
+        )
     }
 
     pub fn json_parser(message: impl Into<String>) -> ApiError {

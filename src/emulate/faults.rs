@@ -66,7 +66,9 @@ pub enum SpecError {
     Rate(String),
     #[error("bad number {0:?}")]
     Number(String),
-    #[error("bad latency {0:?}: expected 50ms, fixed:50ms, uniform:10ms..200ms, normal:80ms,20ms or exp:50ms")]
+    #[error(
+        "bad latency {0:?}: expected 50ms, fixed:50ms, uniform:10ms..200ms, normal:80ms,20ms or exp:50ms"
+    )]
     Latency(String),
 }
 
@@ -298,7 +300,9 @@ mod tests {
 
     #[test]
     fn parses_and_schedules_deterministically() {
-        let spec: FaultSpec = "503@2+4, lock/3, oauth-invalid_grant@1, seed=7".parse().unwrap();
+        let spec: FaultSpec = "503@2+4, lock/3, oauth-invalid_grant@1, seed=7"
+            .parse()
+            .unwrap();
         let f = Faults::new(spec, None);
         let got: Vec<_> = (0..6).map(|_| f.next_api()).collect();
         assert_eq!(

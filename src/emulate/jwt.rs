@@ -52,7 +52,10 @@ impl JwtVerifier {
                 })?,
                 p.display().to_string(),
             ),
-            None => (DEV_CERT.to_string(), "built-in development certificate".into()),
+            None => (
+                DEV_CERT.to_string(),
+                "built-in development certificate".into(),
+            ),
         };
         let pkcs1 = rsa_public_key_from_pem(&text).map_err(|message| EmulateError::JwtCert {
             path: name,
@@ -100,6 +103,26 @@ impl JwtVerifier {
     }
 }
 
+/// Signs claims (RS256) with the built-in development key: what a local tool needs to log in to
+/// the emulator with the JWT bearer flow when no certificate was configured.
+pub fn sign_with_dev_key(claims: &Value) -> Result<String, jsonwebtoken::errors::Error> {
+    let key = jsonwebtoken::EncodingKey::from_rsa_der(&dev_private_pkcs1());
+    jsonwebtoken::encode(&jsonwebtoken::Header::new(Algorithm::RS256), claims, &key)
+}
+
+/// The development key as PKCS#1 DER (PKCS#8 `PrivateKeyInfo` unwrapped).
+fn dev_private_pkcs1() -> Vec<u8> {
+    let unwrap = || -> Result<Vec<u8>, String> {
+        let (_, der) = pem_decode(DEV_PRIVATE_KEY)?;
+        let (_, seq, _) = der_next(&der)?;
+        let (_, _, rest) = der_next(seq)?; // version
+        let (_, _, rest) = der_next(rest)?; // algorithm
+        let (_, octets, _) = der_next(rest)?;
+        Ok(octets.to_vec())
+    };
+    unwrap().unwrap_or_default()
+}
+
 /// PKCS#1 `RSAPublicKey` DER from a PEM certificate, SubjectPublicKeyInfo or PKCS#1 key.
 fn rsa_public_key_from_pem(text: &str) -> Result<Vec<u8>, String> {
     let (label, der) = pem_decode(text)?;
@@ -125,7 +148,9 @@ fn rsa_public_key_from_pem(text: &str) -> Result<Vec<u8>, String> {
             let len = der_len(rest)?;
             spki_to_pkcs1(&rest[..len])
         }
-        other => Err(format!("expected a certificate or public key, found {other}")),
+        other => Err(format!(
+            "expected a certificate or public key, found {other}"
+        )),
     }
 }
 
@@ -195,31 +220,24 @@ fn der_next(input: &[u8]) -> Result<(u8, &[u8], &[u8]), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jsonwebtoken::{EncodingKey, Header, encode};
 
     fn sign(claims: serde_json::Value) -> String {
-        let key = EncodingKey::from_rsa_der(&private_pkcs1());
-        encode(&Header::new(Algorithm::RS256), &claims, &key).unwrap()
-    }
-
-    fn private_pkcs1() -> Vec<u8> {
-        // PKCS#8 PrivateKeyInfo: SEQUENCE { version, algorithm, OCTET STRING { RSAPrivateKey } }
-        let (_, der) = pem_decode(DEV_PRIVATE_KEY).unwrap();
-        let (_, seq, _) = der_next(&der).unwrap();
-        let (_, _, rest) = der_next(seq).unwrap();
-        let (_, _, rest) = der_next(rest).unwrap();
-        let (_, octets, _) = der_next(rest).unwrap();
-        octets.to_vec()
+        sign_with_dev_key(&claims).unwrap()
     }
 
     #[test]
     fn verifies_dev_key_and_normalises_exp() {
         let v = JwtVerifier::load(None).unwrap();
-        let ok = sign(serde_json::json!({"iss":"c","sub":"u","aud":"http://x/","exp":"1900000000"}));
+        let ok =
+            sign(serde_json::json!({"iss":"c","sub":"u","aud":"http://x/","exp":"1900000000"}));
         let a = v.verify(&ok, 1_800_000_000).unwrap();
         assert_eq!(a.exp, Some(1_900_000_000));
-        let ms = sign(serde_json::json!({"iss":"c","sub":"u","aud":"a","exp":1_900_000_000_000i64}));
-        assert_eq!(v.verify(&ms, 1_800_000_000).unwrap().exp, Some(1_900_000_000));
+        let ms =
+            sign(serde_json::json!({"iss":"c","sub":"u","aud":"a","exp":1_900_000_000_000i64}));
+        assert_eq!(
+            v.verify(&ms, 1_800_000_000).unwrap().exp,
+            Some(1_900_000_000)
+        );
         assert_eq!(v.verify(&ms, 1_950_000_000), Err(AssertionError::Expired));
         assert_eq!(v.verify("a.b.c", 0), Err(AssertionError::Invalid));
     }

@@ -163,7 +163,6 @@ fn token_response(
     let access = org.auth().issue_access(
         org.org_id15(),
         user_id,
-        &org.creds.client_id,
         org.token_ttl,
         refresh.clone().or(parent_refresh),
     );
@@ -199,7 +198,8 @@ fn token(org: &Org, headers: &HeaderMap, p: &[(String, String)]) -> Result<Value
             let user = get(p, "username").unwrap_or("");
             let pass = get(p, "password").unwrap_or("");
             let c = &org.creds;
-            let pass_ok = pass == c.password || pass == format!("{}{}", c.password, c.security_token);
+            let pass_ok =
+                pass == c.password || pass == format!("{}{}", c.password, c.security_token);
             if user != c.username || !pass_ok {
                 return Err(OAuthError::grant("authentication failure"));
             }
@@ -210,8 +210,7 @@ fn token(org: &Org, headers: &HeaderMap, p: &[(String, String)]) -> Result<Value
                 .get(header::HOST)
                 .and_then(|h| h.to_str().ok())
                 .unwrap_or("");
-            if host.starts_with("login.salesforce.com") || host.starts_with("test.salesforce.com")
-            {
+            if host.starts_with("login.salesforce.com") || host.starts_with("test.salesforce.com") {
                 return Err(OAuthError::grant("request not supported on this domain"));
             }
             check_client(org, client_id.as_deref(), secret.as_deref(), true)?;

@@ -48,7 +48,10 @@ fn page_size(req: &ApiRequest) -> usize {
 /// `query` / `queryAll` with `?q=`, or a locator segment.
 pub fn handle(org: &Org, req: &ApiRequest, all: bool) -> ApiResult {
     if req.method != axum::http::Method::GET {
-        return Err(ApiError::method_not_allowed(req.method.as_str(), "GET,HEAD"));
+        return Err(ApiError::method_not_allowed(
+            req.method.as_str(),
+            "GET,HEAD",
+        ));
     }
     let resource = if all { "queryAll" } else { "query" };
     if let Some(locator) = req.segments.get(1) {
@@ -146,10 +149,8 @@ fn next_page(org: &Org, req: &ApiRequest, resource: &str, locator: &str) -> ApiR
     let base = req.base();
     let mut body = json!({"totalSize": total, "done": done, "records": records});
     if !done {
-        body["nextRecordsUrl"] = Value::String(format!(
-            "{base}/{resource}/{id}-{}",
-            offset + cursor.page
-        ));
+        body["nextRecordsUrl"] =
+            Value::String(format!("{base}/{resource}/{id}-{}", offset + cursor.page));
     } else {
         cursors.open.remove(id);
         cursors.order.retain(|o| o != id);

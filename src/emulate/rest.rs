@@ -82,7 +82,9 @@ pub fn handle(org: &Org, req: &ApiRequest) -> ApiResult {
     let m = &req.method;
     match seg.len() {
         1 => match *m {
-            Method::GET | Method::HEAD => Ok(ApiResponse::json(200, describe::global(&base, &org.schema))),
+            Method::GET | Method::HEAD => {
+                Ok(ApiResponse::json(200, describe::global(&base, &org.schema)))
+            }
             _ => Err(ApiError::method_not_allowed(m.as_str(), "GET,HEAD")),
         },
         2 => {
@@ -98,9 +100,10 @@ pub fn handle(org: &Org, req: &ApiRequest) -> ApiResult {
             let key = &seg[2];
             if key.eq_ignore_ascii_case("describe") {
                 return match *m {
-                    Method::GET | Method::HEAD => {
-                        Ok(ApiResponse::json(200, describe::full(&base, &org.schema, o)))
-                    }
+                    Method::GET | Method::HEAD => Ok(ApiResponse::json(
+                        200,
+                        describe::full(&base, &org.schema, o),
+                    )),
                     _ => Err(ApiError::method_not_allowed(m.as_str(), "GET,HEAD")),
                 };
             }

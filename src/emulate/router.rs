@@ -12,13 +12,19 @@ use super::{bulk, collections, composite, query, rest, versions};
 pub fn dispatch(org: &std::sync::Arc<Org>, req: &ApiRequest) -> ApiResult {
     let first = req.segments.first().map(String::as_str).unwrap_or("");
     match first {
-        "" => Ok(ApiResponse::json(200, versions::resources(&req.version))),
+        "" => Ok(ApiResponse::json(
+            200,
+            versions::resources(&req.version, &org.identity_url()),
+        )),
         "sobjects" => rest::handle(org, req),
         "query" => query::handle(org, req, false),
         "queryAll" => query::handle(org, req, true),
         "limits" => match req.method {
             Method::GET | Method::HEAD => Ok(ApiResponse::json(200, org.limits.body())),
-            _ => Err(ApiError::method_not_allowed(req.method.as_str(), "GET,HEAD")),
+            _ => Err(ApiError::method_not_allowed(
+                req.method.as_str(),
+                "GET,HEAD",
+            )),
         },
         "composite" => match req.segments.get(1).map(String::as_str) {
             None => composite::handle(org, req),

@@ -23,7 +23,7 @@ use super::limits::{Admission, ApiLimits, today};
 use super::log::{LoggedRequest, RequestLog};
 use super::org::Org;
 use super::store::Store;
-use super::{jwt, oauth, router, seed, system, tls, versions};
+use super::{jwt, metadata, oauth, router, seed, system, tls, versions};
 
 /// Largest request body accepted (the Bulk API's 150 MB upload limit, plus headroom so the
 /// limit itself can be reported as an API error).
@@ -67,12 +67,10 @@ impl Emulator {
                 port: config.port,
                 source,
             })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|source| EmulateError::Bind {
-                port: config.port,
-                source,
-            })?;
+        let addr = listener.local_addr().map_err(|source| EmulateError::Bind {
+            port: config.port,
+            source,
+        })?;
         let scheme = if config.tls { "https" } else { "http" };
         let base_url = format!("{scheme}://127.0.0.1:{}", addr.port());
 
@@ -93,11 +91,7 @@ impl Emulator {
             source,
         })?;
 
-        let mut schema = match &config.schema {
-            Some(p) => crate::schema::Schema::builtin_with_file(p)?,
-            None => crate::schema::Schema::builtin(),
-        };
-        system::add_system_objects(&mut schema);
+        let schema = metadata::load(config.schema.as_deref())?;
         let mut store = Store::open(config.state.as_deref())?;
         let ids = system::ensure_org(&schema, &mut store, &config.credentials)?;
         if let Some(seed_path) = &config.seed {
@@ -139,13 +133,8 @@ impl Emulator {
 
         let mut auth = AuthState::default();
         let mut credentials = config.credentials.clone();
-        credentials.access_token = auth.issue_access(
-            &ids.org_id[..15],
-            &ids.user_id,
-            &credentials.client_id,
-            config.token_ttl,
-            None,
-        );
+        credentials.access_token =
+            auth.issue_access(&ids.org_id[..15], &ids.user_id, config.token_ttl, None);
 
         let org = Arc::new(Org {
             schema,
@@ -165,9 +154,7 @@ impl Emulator {
             exclusive: std::sync::RwLock::new(()),
         });
 
-        let app = Router::new()
-            .fallback(handle)
-            .with_state(org.clone());
+        let app = Router::new().fallback(handle).with_state(org.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let mut cert_path = None;
         let task = if config.tls {
@@ -304,19 +291,17 @@ impl Drop for Emulator {
     }
 }
 
+/// Path segments, percent-decoded. Empty segments (a trailing slash, or the `//` some clients
+/// produce when joining an instance URL that ends in `/`) are dropped.
 fn decode_segments(path: &str) -> Vec<String> {
-    let mut segs: Vec<String> = path
-        .split('/')
+    path.split('/')
+        .filter(|s| !s.is_empty())
         .map(|s| {
             percent_encoding::percent_decode_str(s)
                 .decode_utf8_lossy()
                 .into_owned()
         })
-        .collect();
-    while segs.last().is_some_and(|s| s.is_empty()) {
-        segs.pop();
-    }
-    segs
+        .collect()
 }
 
 fn to_http(resp: ApiResponse, extra: &[(&'static str, String)]) -> Response<AxumBody> {
@@ -368,7 +353,15 @@ async fn handle(State(org): State<Arc<Org>>, request: Request<AxumBody>) -> Resp
                 "The request body exceeds the 150 MB limit",
             );
             let resp = to_http(e.into(), &[]);
-            log(&org, seq, &method, &path, resp.status().as_u16(), started, false);
+            log(
+                &org,
+                seq,
+                &method,
+                &path,
+                resp.status().as_u16(),
+                started,
+                false,
+            );
             return resp;
         }
     };
@@ -376,8 +369,7 @@ async fn handle(State(org): State<Arc<Org>>, request: Request<AxumBody>) -> Resp
         .into_owned()
         .collect();
     let segments = decode_segments(&path);
-    // segments[0] is "" (leading slash)
-    let segs: Vec<&str> = segments.iter().skip(1).map(String::as_str).collect();
+    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
 
     let (resp, api, extra) = match segs.as_slice() {
         ["services", "oauth2", rest @ ..] => {
@@ -531,9 +523,7 @@ async fn api_call(
         }
     })
     .await
-    .unwrap_or_else(|_| {
-        ApiError::new(500, ErrorCode::UnknownException, "internal error").into()
-    });
+    .unwrap_or_else(|_| ApiError::new(500, ErrorCode::UnknownException, "internal error").into());
     if used % 100 == 0 {
         let c = org.limits.snapshot();
         let _ = org

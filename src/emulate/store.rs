@@ -39,7 +39,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("next_seq", &self.next_seq).finish()
+        f.debug_struct("Store")
+            .field("next_seq", &self.next_seq)
+            .finish()
     }
 }
 
@@ -98,7 +100,9 @@ impl Store {
     ) -> Result<(), StoreError> {
         let data = Value::Object(rec.fields.clone()).to_string();
         self.conn
-            .prepare_cached("INSERT INTO records (id, object, seq, deleted, data) VALUES (?1, ?2, ?3, 0, ?4)")?
+            .prepare_cached(
+                "INSERT INTO records (id, object, seq, deleted, data) VALUES (?1, ?2, ?3, 0, ?4)",
+            )?
             .execute(params![rec.id, rec.object, seq as i64, data])?;
         self.write_keys(&rec.object, &rec.id, keys)
     }
@@ -208,7 +212,11 @@ impl Store {
         include_deleted: bool,
         text_eq: Option<(&str, &str)>,
     ) -> Result<Vec<StoredRecord>, StoreError> {
-        let deleted_clause = if include_deleted { "" } else { "AND deleted = 0" };
+        let deleted_clause = if include_deleted {
+            ""
+        } else {
+            "AND deleted = 0"
+        };
         let mut out = Vec::new();
         let mut push = |id: String, deleted: i64, data: String| -> Result<(), StoreError> {
             out.push(StoredRecord {
@@ -283,15 +291,6 @@ impl Store {
             .execute(params![name, value])?;
         Ok(())
     }
-
-    /// Number of live records of an object (for tests and the start banner).
-    pub fn count(&self, object: &str) -> Result<u64, StoreError> {
-        let n: i64 = self
-            .conn
-            .prepare_cached("SELECT COUNT(*) FROM records WHERE object = ?1 AND deleted = 0")?
-            .query_row(params![object], |r| r.get(0))?;
-        Ok(n as u64)
-    }
 }
 
 fn parse_fields(id: &str, data: &str) -> Result<Map<String, Value>, StoreError> {
@@ -332,9 +331,18 @@ mod tests {
         s.update(&rec("a", "Two"), &[]).unwrap();
         s.rollback().unwrap();
         assert_eq!(s.get("a").unwrap().unwrap().fields["Name"], "One");
-        assert_eq!(s.scan("Account", false, Some(("Name", "one"))).unwrap().len(), 1);
+        assert_eq!(
+            s.scan("Account", false, Some(("Name", "one")))
+                .unwrap()
+                .len(),
+            1
+        );
         s.soft_delete("a", &rec("a", "One").fields).unwrap();
         assert!(s.get("a").unwrap().unwrap().deleted);
-        assert!(s.find_by_key("Account", "ExtId__c", "e1").unwrap().is_empty());
+        assert!(
+            s.find_by_key("Account", "ExtId__c", "e1")
+                .unwrap()
+                .is_empty()
+        );
     }
 }

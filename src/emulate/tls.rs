@@ -17,8 +17,9 @@ use super::error::EmulateError;
 /// Generates the certificate, writes `cert.pem` into `dir`, and returns the acceptor.
 pub fn acceptor(dir: &Path) -> Result<(TlsAcceptor, PathBuf), EmulateError> {
     let tls = |e: &dyn std::fmt::Display| EmulateError::Tls(e.to_string());
-    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-        .map_err(|e| tls(&e))?;
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .map_err(|e| tls(&e))?;
     let cert_pem = ck.cert.pem();
     let path = dir.join("cert.pem");
     std::fs::write(&path, &cert_pem).map_err(|source| EmulateError::Io {
@@ -28,13 +29,14 @@ pub fn acceptor(dir: &Path) -> Result<(TlsAcceptor, PathBuf), EmulateError> {
     })?;
     let cert: CertificateDer<'static> = ck.cert.der().clone();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ck.signing_key.serialize_der()));
-    let mut config =
-        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| tls(&e))?
-            .with_no_client_auth()
-            .with_single_cert(vec![cert], key)
-            .map_err(|e| tls(&e))?;
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| tls(&e))?
+    .with_no_client_auth()
+    .with_single_cert(vec![cert], key)
+    .map_err(|e| tls(&e))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok((TlsAcceptor::from(Arc::new(config)), path))
 }

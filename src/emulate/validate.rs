@@ -181,7 +181,9 @@ pub fn coerce_value(
                 .ok_or_else(|| bad("date", "xsd:date"))
         }
         FieldType::Datetime => {
-            let s = value.as_str().ok_or_else(|| bad("datetime", "xsd:dateTime"))?;
+            let s = value
+                .as_str()
+                .ok_or_else(|| bad("datetime", "xsd:dateTime"))?;
             parse_datetime(s)
                 .map(|d| Value::String(format_datetime(&d)))
                 .ok_or_else(|| bad("datetime", "xsd:dateTime"))
@@ -258,7 +260,10 @@ fn check_text(field: &FieldDescribe, text: &str) -> Result<(), ApiError> {
         if let Some(v) = values.iter().find(|v| !field.allows_picklist_value(v)) {
             return Err(ApiError::bad(
                 ErrorCode::InvalidOrNullForRestrictedPicklist,
-                format!("{}: bad value for restricted picklist field: {v}", label(field)),
+                format!(
+                    "{}: bad value for restricted picklist field: {v}",
+                    label(field)
+                ),
             )
             .with_fields(vec![field.name.clone()]));
         }
@@ -501,7 +506,11 @@ pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
             return Some(d.with_timezone(&Utc));
         }
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(d) = NaiveDateTime::parse_from_str(s, fmt) {
             return Some(d.and_utc());
         }
@@ -531,10 +540,7 @@ mod tests {
 
     #[test]
     fn dates_and_datetimes() {
-        assert_eq!(
-            parse_date("2024-02-29").unwrap().to_string(),
-            "2024-02-29"
-        );
+        assert_eq!(parse_date("2024-02-29").unwrap().to_string(), "2024-02-29");
         assert!(parse_date("2024-02-30").is_none());
         let d = parse_datetime("2024-01-31T12:00:00.5-08:00").unwrap();
         assert_eq!(format_datetime(&d), "2024-01-31T20:00:00.500+0000");

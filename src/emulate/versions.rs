@@ -36,7 +36,7 @@ pub fn list() -> Value {
 }
 
 /// `GET /services/data/vXX.X`: the resources of a version.
-pub fn resources(version: &str) -> Value {
+pub fn resources(version: &str, identity_url: &str) -> Value {
     let b = format!("/services/data/v{version}");
     json!({
         "sobjects": format!("{b}/sobjects"),
@@ -45,7 +45,7 @@ pub fn resources(version: &str) -> Value {
         "limits": format!("{b}/limits"),
         "composite": format!("{b}/composite"),
         "jobs": format!("{b}/jobs"),
-        "identity": "",
+        "identity": identity_url,
     })
 }
 

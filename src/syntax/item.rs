@@ -112,7 +112,8 @@ impl Parser {
     }
 
     /// `operation = "create" | "add" matchers
-    ///            | ( "update" | "upsert" | "delete" ) matchers [ on_missing ]`
+    ///            | ( "add" | "upsert" ) matchers
+    ///            | ( "update" | "delete" ) matchers [ on_missing ]`
     fn operation<'a>(&self, i: &'a str) -> PResult<'a, ClauseKind> {
         self.hit("operation");
         let start = self.ws(i);
@@ -137,9 +138,7 @@ impl Parser {
         let (mut rest, (matchers, join)) = self.matchers(rest).map_err(cut)?;
         op.matchers = matchers;
         op.join = join;
-        if matches!(kind, OpKind::Update | OpKind::Upsert | OpKind::Delete)
-            && self.peek_kw(rest, "else")
-        {
+        if matches!(kind, OpKind::Update | OpKind::Delete) && self.peek_kw(rest, "else") {
             let (after, (value, span)) = self.on_missing(rest)?;
             op.on_missing = Some((value, span));
             rest = after;

@@ -39,11 +39,7 @@ pub fn read(data: &[u8], delimiter: u8) -> Result<(Vec<String>, Vec<Vec<String>>
 }
 
 /// Writes a result file (LF line endings, quoting where needed).
-pub fn write(
-    delimiter: u8,
-    header: &[String],
-    rows: impl Iterator<Item = Vec<String>>,
-) -> String {
+pub fn write(delimiter: u8, header: &[String], rows: impl Iterator<Item = Vec<String>>) -> String {
     let mut w = csv::WriterBuilder::new()
         .delimiter(delimiter)
         .flexible(true)

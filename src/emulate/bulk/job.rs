@@ -145,6 +145,10 @@ impl Job {
     }
 
     pub fn unprocessed_csv(&self) -> String {
-        csvio::write(self.delimiter, &self.header, self.unprocessed.iter().cloned())
+        csvio::write(
+            self.delimiter,
+            &self.header,
+            self.unprocessed.iter().cloned(),
+        )
     }
 }

@@ -103,7 +103,8 @@ pub fn handle(org: &Arc<Org>, req: &ApiRequest) -> ApiResult {
 fn create(org: &Org, req: &ApiRequest) -> ApiResult {
     let body = req.json()?;
     let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
-    let object_name = text("object").ok_or_else(|| invalid_job("InvalidJob : Object is required"))?;
+    let object_name =
+        text("object").ok_or_else(|| invalid_job("InvalidJob : Object is required"))?;
     let object = org.schema.object(&object_name).ok_or_else(|| {
         ApiError::bad(
             ErrorCode::InvalidEntity,
@@ -143,11 +144,15 @@ fn create(org: &Org, req: &ApiRequest) -> ApiResult {
     }
     let line_ending = text("lineEnding").unwrap_or_else(|| "LF".into());
     if line_ending != "LF" && line_ending != "CRLF" {
-        return Err(invalid_job(format!("InvalidJob : Invalid lineEnding: {line_ending}")));
+        return Err(invalid_job(format!(
+            "InvalidJob : Invalid lineEnding: {line_ending}"
+        )));
     }
     let delimiter_name = text("columnDelimiter").unwrap_or_else(|| "COMMA".into());
     let delimiter = csvio::delimiter(&delimiter_name).ok_or_else(|| {
-        invalid_job(format!("InvalidJob : Invalid columnDelimiter: {delimiter_name}"))
+        invalid_job(format!(
+            "InvalidJob : Invalid columnDelimiter: {delimiter_name}"
+        ))
     })?;
     let mut j = jobs(org);
     j.seq += 1;
@@ -198,7 +203,9 @@ fn upload(org: &Org, req: &ApiRequest, id: &str) -> ApiResult {
     if job.data.is_some() {
         return Err(ApiError::bad(
             ErrorCode::BulkApiError,
-            format!("Found multiple contents for job: <{id}>, please 'Close' / 'Abort' / 'Delete' the current Job then create a new Job and make sure you only do 'PUT' once on a given Job."),
+            format!(
+                "Found multiple contents for job: <{id}>, please 'Close' / 'Abort' / 'Delete' the current Job then create a new Job and make sure you only do 'PUT' once on a given Job."
+            ),
         ));
     }
     job.data = Some(req.body.clone());

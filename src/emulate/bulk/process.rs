@@ -53,14 +53,19 @@ fn columns(o: &ObjectDescribe, org: &Org, header: &[String]) -> Result<Vec<Col>,
             }
             if let Some((rel, ext)) = h.split_once('.') {
                 // `Owner:User.Email` names the type of a polymorphic lookup.
-                let (rel, ty) = rel.split_once(':').map_or((rel, None), |(r, t)| (r, Some(t)));
+                let (rel, ty) = rel
+                    .split_once(':')
+                    .map_or((rel, None), |(r, t)| (r, Some(t)));
                 if let Some(f) = o.relationship(rel) {
                     let target = ty
                         .or_else(|| f.reference_to.first().map(String::as_str))
                         .and_then(|t| org.schema.object(t));
                     if let Some(ext_field) = target.and_then(|t| t.field(ext)) {
                         return Ok(Col::Rel {
-                            rel: f.relationship_name.clone().unwrap_or_else(|| rel.to_string()),
+                            rel: f
+                                .relationship_name
+                                .clone()
+                                .unwrap_or_else(|| rel.to_string()),
                             ext: ext_field.name.clone(),
                         });
                     }
@@ -75,7 +80,9 @@ fn run(org: &Arc<Org>, id: &str) {
     let started = Instant::now();
     let (data, object_name, op, ext, delimiter) = {
         let mut j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(job) = j.jobs.get_mut(id) else { return };
+        let Some(job) = j.jobs.get_mut(id) else {
+            return;
+        };
         if job.state != JobState::UploadComplete {
             return;
         }
@@ -90,10 +97,20 @@ fn run(org: &Arc<Org>, id: &str) {
         )
     };
     let Some(object) = org.schema.object(&object_name) else {
-        return set_failed(org, id, format!("InvalidBatch : Unknown object {object_name}"), Vec::new());
+        return set_failed(
+            org,
+            id,
+            format!("InvalidBatch : Unknown object {object_name}"),
+            Vec::new(),
+        );
     };
     let Some(data) = data else {
-        return set_failed(org, id, "InvalidBatch : No data was uploaded for this job".into(), Vec::new());
+        return set_failed(
+            org,
+            id,
+            "InvalidBatch : No data was uploaded for this job".into(),
+            Vec::new(),
+        );
     };
     let (header, rows) = match csvio::read(&data, delimiter) {
         Ok(x) => x,
@@ -110,9 +127,17 @@ fn run(org: &Arc<Org>, id: &str) {
         Err(e) => return set_failed(org, id, e, rows),
     };
     let id_col = cols.iter().position(|c| matches!(c, Col::Id));
-    let needs_id = matches!(op, Operation::Update | Operation::Delete | Operation::HardDelete);
+    let needs_id = matches!(
+        op,
+        Operation::Update | Operation::Delete | Operation::HardDelete
+    );
     if needs_id && id_col.is_none() {
-        return set_failed(org, id, "InvalidBatch : Field name not found : Id".into(), rows);
+        return set_failed(
+            org,
+            id,
+            "InvalidBatch : Field name not found : Id".into(),
+            rows,
+        );
     }
     let ext_col = match (&op, &ext) {
         (Operation::Upsert, Some(e)) => {
@@ -128,7 +153,9 @@ fn run(org: &Arc<Org>, id: &str) {
                     return set_failed(
                         org,
                         id,
-                        format!("InvalidBatch : The external ID field {e} is missing from the file"),
+                        format!(
+                            "InvalidBatch : The external ID field {e} is missing from the file"
+                        ),
                         rows,
                     );
                 }
@@ -168,7 +195,16 @@ fn run(org: &Arc<Org>, id: &str) {
                 user_id: &user,
             };
             for row in chunk {
-                match one_row(&mut dml, object, op, ext.as_deref(), &cols, id_col, ext_col, &row) {
+                match one_row(
+                    &mut dml,
+                    object,
+                    op,
+                    ext.as_deref(),
+                    &cols,
+                    id_col,
+                    ext_col,
+                    &row,
+                ) {
                     Ok((rid, created)) => ok.push((rid, created, row)),
                     Err((rid, e)) => bad.push((rid, e.bulk_cell(), row)),
                 }
@@ -289,21 +325,20 @@ fn one_row(
                 .is_some_and(|f| f.field_type == FieldType::Id);
             if value.is_empty() && !is_id {
                 return Err(fail(
-                    ApiError::bad(
-                        ErrorCode::MissingArgument,
-                        format!("{field} not specified"),
-                    )
-                    .with_fields(vec![field.to_string()]),
+                    ApiError::bad(ErrorCode::MissingArgument, format!("{field} not specified"))
+                        .with_fields(vec![field.to_string()]),
                 ));
             }
             match dml.upsert(object, field, value, &body, Source::Csv) {
                 Ok(Upserted::Created(id)) => Ok((id, true)),
                 Ok(Upserted::Updated(id)) => Ok((id, false)),
-                Ok(Upserted::Multiple(_)) => Err(fail(ApiError::bad(
-                    ErrorCode::DuplicateExternalId,
-                    format!("Duplicate external id specified: {value}"),
-                )
-                .with_fields(vec![field.to_string()]))),
+                Ok(Upserted::Multiple(_)) => Err(fail(
+                    ApiError::bad(
+                        ErrorCode::DuplicateExternalId,
+                        format!("Duplicate external id specified: {value}"),
+                    )
+                    .with_fields(vec![field.to_string()]),
+                )),
                 Err(e) => Err(fail(e)),
             }
         }

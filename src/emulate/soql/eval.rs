@@ -121,11 +121,13 @@ fn check_literal(b: &Bound, lit: &Literal, pos: usize) -> Result<Literal, SoqlEr
         Literal::Number(_) => t.is_numeric(),
         Literal::Date(_) => t == FieldType::Date,
         Literal::DateTime(_) => t == FieldType::Datetime,
-        Literal::String(_) => !(t.is_numeric()
-            || matches!(
-                t,
-                FieldType::Boolean | FieldType::Date | FieldType::Datetime
-            )),
+        Literal::String(_) => {
+            !(t.is_numeric()
+                || matches!(
+                    t,
+                    FieldType::Boolean | FieldType::Date | FieldType::Datetime
+                ))
+        }
     };
     if !ok {
         let quoted = if type_name(t) == "string" {
@@ -233,11 +235,7 @@ struct Parents<'a> {
 impl Parents<'_> {
     fn get(&mut self, id: &str) -> Result<Option<&StoredRecord>, ApiError> {
         if !self.cache.contains_key(id) {
-            let r = self
-                .store
-                .get(id)
-                .map_err(internal)?
-                .filter(|r| !r.deleted);
+            let r = self.store.get(id).map_err(internal)?.filter(|r| !r.deleted);
             self.cache.insert(id.to_string(), r);
         }
         Ok(self.cache.get(id).and_then(Option::as_ref))
@@ -246,7 +244,11 @@ impl Parents<'_> {
     /// The value at a bound path, `Null` when a hop is empty.
     fn value(&mut self, rec: &StoredRecord, b: &Bound) -> Result<Value, ApiError> {
         if b.steps.is_empty() {
-            return Ok(rec.fields.get(&b.field.name).cloned().unwrap_or(Value::Null));
+            return Ok(rec
+                .fields
+                .get(&b.field.name)
+                .cloned()
+                .unwrap_or(Value::Null));
         }
         let mut id = match rec.fields.get(&b.steps[0].1) {
             Some(Value::String(s)) => s.clone(),
@@ -364,10 +366,7 @@ fn matches(e: &BExpr, rec: &StoredRecord, parents: &mut Parents<'_>) -> Result<b
                 CmpOp::Ne => !equals(t, &v, lit),
                 CmpOp::Lt => compare(t, &v, lit) == Some(Ordering::Less),
                 CmpOp::Gt => compare(t, &v, lit) == Some(Ordering::Greater),
-                CmpOp::Le => matches!(
-                    compare(t, &v, lit),
-                    Some(Ordering::Less | Ordering::Equal)
-                ),
+                CmpOp::Le => matches!(compare(t, &v, lit), Some(Ordering::Less | Ordering::Equal)),
                 CmpOp::Ge => matches!(
                     compare(t, &v, lit),
                     Some(Ordering::Greater | Ordering::Equal)
@@ -573,7 +572,10 @@ fn project(
         if b.steps.is_empty() {
             out.insert(
                 b.field.name.clone(),
-                rec.fields.get(&b.field.name).cloned().unwrap_or(Value::Null),
+                rec.fields
+                    .get(&b.field.name)
+                    .cloned()
+                    .unwrap_or(Value::Null),
             );
             continue;
         }
@@ -642,7 +644,11 @@ mod tests {
 
     #[test]
     fn like_patterns() {
-        let p = |s: &str| super::super::lexer::lex(&format!("'{s}'")).unwrap()[0].tok.clone();
+        let p = |s: &str| {
+            super::super::lexer::lex(&format!("'{s}'")).unwrap()[0]
+                .tok
+                .clone()
+        };
         let pat = |s: &str| match p(s) {
             super::super::lexer::Tok::Str { like, .. } => like,
             _ => unreachable!(),

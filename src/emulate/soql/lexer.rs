@@ -157,7 +157,9 @@ fn string_literal(src: &str, start: usize) -> Result<(Tok, usize), SoqlError> {
                     other => {
                         return Err(SoqlError::malformed(
                             at,
-                            format!("Invalid string literal '\\{other}'. Illegal character sequence '\\{other}' in string literal."),
+                            format!(
+                                "Invalid string literal '\\{other}'. Illegal character sequence '\\{other}' in string literal."
+                            ),
                         ));
                     }
                 };

@@ -91,7 +91,10 @@ impl<'a> Parser<'a> {
         let mut select = Vec::new();
         loop {
             if self.is_kw("COUNT")
-                && matches!(self.toks.get(self.at + 1).map(|t| &t.tok), Some(Tok::LParen))
+                && matches!(
+                    self.toks.get(self.at + 1).map(|t| &t.tok),
+                    Some(Tok::LParen)
+                )
             {
                 self.at += 2;
                 self.expect(&Tok::RParen)?;
