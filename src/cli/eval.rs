@@ -102,7 +102,22 @@ pub fn eval_stream(
     let evaluator = Evaluator::new(plan);
     let mut reader = LineReader::new(input);
     let mut stats = Stats::default();
-    while let Some((line_no, line)) = reader.next_line()? {
+    while let Some(next) = reader.next_line() {
+        let (line_no, line) = match next {
+            Ok(ok) => ok,
+            Err(crate::event::jsonl::LineError::Io(e)) => return Err(e),
+            Err(e @ crate::event::jsonl::LineError::InvalidUtf8 { line, .. }) => {
+                stats.events += 1;
+                stats.malformed += 1;
+                eprintln!("{e}");
+                let message = serde_json::to_string(&e.to_string())?;
+                writeln!(
+                    out,
+                    "{{\"line\":{line},\"error\":{{\"code\":\"MALFORMED_EVENT\",\"message\":{message}}}}}"
+                )?;
+                continue;
+            }
+        };
         stats.events += 1;
         let mut result = EventResult::default();
         let mut scratch = Scratch::default();

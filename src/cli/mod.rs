@@ -7,6 +7,7 @@ pub mod check;
 pub mod eval;
 pub mod fmt;
 pub mod load;
+pub mod migrate;
 pub mod plan;
 
 use std::process::ExitCode;
@@ -34,6 +35,7 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Run a local Salesforce-compatible org.
     Emulate(crate::emulate::args::EmulateArgs),
+    Migrate(migrate::MigrateArgs),
 }
 
 /// Entry point used by `main`.
@@ -45,6 +47,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Emulate(args) => args.run(),
+        Command::Migrate(args) => migrate::run(args),
     }
 }
 

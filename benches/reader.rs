@@ -1,0 +1,316 @@
+//! Reader benchmark: the selective reader against a full serde_json DOM and a hand-written
+//! serde_json program, on the standard benchmark events, on one thread.
+//!
+//! Run with `cargo bench --bench reader`. It generates 20,000 events with
+//! `node <gen-events.js> 20000 <tmp file>`; the script is looked up in `$SFMAP_GEN_EVENTS`, then
+//! `bench/gen-events.js` and `../shared/bench/gen-events.js` next to this package. Set
+//! `SFMAP_BENCH_EVENTS=<file.jsonl>` to use existing events instead, `SFMAP_BENCH_RUNS` to change
+//! the number of timed runs (default 9). Figures are medians of the runs.
+//!
+//! Measured, each over the same lines held in memory:
+//! 1. `reader`: `ReadPlan::read` with the ~30 paths of the 16-field Lead mapping;
+//! 2. `serde_json DOM`: `serde_json::from_str::<Value>` per line, then the same lookups;
+//! 3. `baseline`: the hand-written program (`support/baseline.rs`), JSONL in → JSONL out;
+//! 4. `reader + mapping`: the reader plus the same mapping coded by hand over its slots,
+//!    JSONL in → JSONL out, checked to produce the same records as the baseline.
+
+use std::hint::black_box;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use sfmap::event::jsonl;
+use sfmap::event::{EventPath, ReadOut, ReadPlan, Value};
+
+#[path = "support/baseline.rs"]
+mod baseline;
+
+/// The paths the Lead mapping reads, in slot order (see `Slot`).
+const PATHS: [&str; 31] = [
+    "type",
+    "messageId",
+    "traits.email",
+    "context.traits.email",
+    "traits.first_name",
+    "traits.firstName",
+    "traits.name",
+    "traits.last_name",
+    "traits.lastName",
+    "traits.company.name",
+    "traits.company_name",
+    "traits.phone",
+    "traits.phoneNumber",
+    "traits.title",
+    "traits.address.street",
+    "traits.street",
+    "traits.address.city",
+    "traits.city",
+    "traits.address.state",
+    "traits.state",
+    "traits.address.postal_code",
+    "traits.postalCode",
+    "traits.zip",
+    "traits.address.country",
+    "traits.country",
+    "traits.website",
+    "traits.company.industry",
+    "traits.industry",
+    "traits.company.employee_count",
+    "traits.description",
+    "traits.utm_source",
+];
+
+fn find_generator() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("SFMAP_GEN_EVENTS") {
+        return Some(PathBuf::from(p));
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    [
+        root.join("bench/gen-events.js"),
+        root.join("../shared/bench/gen-events.js"),
+    ]
+    .into_iter()
+    .find(|p| p.exists())
+}
+
+/// The benchmark input, or a reason to skip.
+fn load_events() -> Result<String, String> {
+    if let Some(file) = std::env::var_os("SFMAP_BENCH_EVENTS") {
+        return std::fs::read_to_string(&file).map_err(|e| format!("reading {file:?}: {e}"));
+    }
+    let script = find_generator().ok_or("gen-events.js not found (set SFMAP_GEN_EVENTS)")?;
+    let tmp = std::env::temp_dir().join(format!("sfmap-reader-bench-{}.jsonl", std::process::id()));
+    let status = Command::new("node")
+        .arg(&script)
+        .arg("20000")
+        .arg(&tmp)
+        .status()
+        .map_err(|e| format!("cannot run node ({e}); install Node.js to run this benchmark"))?;
+    if !status.success() {
+        return Err(format!("node {} failed: {status}", script.display()));
+    }
+    let text = std::fs::read_to_string(&tmp).map_err(|e| format!("reading {}: {e}", tmp.display()));
+    let _ = std::fs::remove_file(&tmp);
+    text
+}
+
+/// The median of `runs` timings of `f`, in seconds.
+fn median_secs(runs: usize, mut f: impl FnMut()) -> f64 {
+    f(); // warm-up
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+/// Whether a slot holds a value that is neither absent nor null.
+fn present<'v, 'a>(v: Option<&'v Value<'a>>) -> Option<&'v Value<'a>> {
+    v.filter(|v| !v.is_null())
+}
+
+/// `coalesce(...)` over slots: first present value; `null` if only nulls; absent if all absent.
+fn coalesce<'v, 'a>(out: &'v ReadOut<'a>, slots: &[usize]) -> Option<&'v Value<'a>> {
+    slots
+        .iter()
+        .find_map(|&i| present(out.slot(i)))
+        .or_else(|| slots.iter().find_map(|&i| out.slot(i)))
+}
+
+/// The benchmark's Lead mapping over the reader's slots, written as the evaluator would run it.
+fn reader_map_event(plan: &ReadPlan, line: &str, out: &mut ReadOut<'_>, buf: &mut Vec<u8>) -> bool {
+    // Re-typed per line because each line has its own lifetime; the allocation is kept.
+    let mut slots = std::mem::take(out).recycle();
+    let written = plan.read(line, &mut slots).is_ok() && write_lead(&slots, buf);
+    *out = slots.recycle();
+    written
+}
+
+/// A present value, or the literal fallback.
+fn or<'a>(v: Option<&Value<'a>>, fallback: Value<'a>) -> Value<'a> {
+    present(v).cloned().unwrap_or(fallback)
+}
+
+fn write_lead(r: &ReadOut<'_>, buf: &mut Vec<u8>) -> bool {
+    if r.slot(0).and_then(Value::as_str) != Some("identify") {
+        return false;
+    }
+    let Some(email) = present(coalesce(r, &[2, 3])) else {
+        return false;
+    };
+    let first_word = present(r.slot(6))
+        .and_then(Value::as_str)
+        .and_then(|n| n.split_whitespace().next())
+        .map(|w| Value::String(w.into()));
+    let unknown = Value::String("Unknown".into());
+    let web = Value::String("Web".into());
+    let fields: [(&str, Option<Value<'_>>); 16] = [
+        ("Email", Some(email.clone())),
+        (
+            "FirstName",
+            present(coalesce(r, &[4, 5]))
+                .cloned()
+                .or(first_word)
+                .or_else(|| coalesce(r, &[4, 5]).cloned()),
+        ),
+        ("LastName", Some(or(coalesce(r, &[7, 8]), unknown.clone()))),
+        ("Company", Some(or(coalesce(r, &[9, 10]), unknown))),
+        ("Phone", coalesce(r, &[11, 12]).cloned()),
+        ("Title", coalesce(r, &[13]).cloned()),
+        ("Street", coalesce(r, &[14, 15]).cloned()),
+        ("City", coalesce(r, &[16, 17]).cloned()),
+        ("State", coalesce(r, &[18, 19]).cloned()),
+        ("PostalCode", coalesce(r, &[20, 21, 22]).cloned()),
+        ("Country", coalesce(r, &[23, 24]).cloned()),
+        ("Website", coalesce(r, &[25]).cloned()),
+        ("Industry", coalesce(r, &[26, 27]).cloned()),
+        ("NumberOfEmployees", coalesce(r, &[28]).cloned()),
+        ("Description", coalesce(r, &[29]).cloned()),
+        ("LeadSource", Some(or(coalesce(r, &[30]), web))),
+    ];
+    buf.extend_from_slice(b"{\"event\":");
+    serde_json::to_writer(&mut *buf, &r.slot(1).cloned().unwrap_or(Value::Null)).unwrap();
+    buf.extend_from_slice(
+        b",\"mapping\":\"lead_bench\",\"object\":\"Lead\",\"operation\":\"upsert\",\"match\":{\"Email\":",
+    );
+    serde_json::to_writer(&mut *buf, email).unwrap();
+    buf.extend_from_slice(b"},\"fields\":{");
+    let mut first = true;
+    for (name, value) in &fields {
+        let Some(value) = value else { continue };
+        if !first {
+            buf.push(b',');
+        }
+        first = false;
+        write!(buf, "\"{name}\":").unwrap();
+        serde_json::to_writer(&mut *buf, value).unwrap();
+    }
+    buf.extend_from_slice(b"}}\n");
+    true
+}
+
+fn main() {
+    let text = match load_events() {
+        Ok(t) => t,
+        Err(why) => {
+            eprintln!("reader bench skipped: {why}");
+            return;
+        }
+    };
+    let only = std::env::var("SFMAP_BENCH_ONLY").unwrap_or_default();
+    let wanted = |name: &str| only.is_empty() || only.split(',').any(|o| o == name);
+    let runs: usize = std::env::var("SFMAP_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(9);
+    let lines: Vec<&str> = jsonl::lines(&text).map(|(_, l)| l).collect();
+    let n = lines.len() as f64;
+    let mb = text.len() as f64 / 1e6;
+    println!(
+        "{} events, {:.1} MB ({:.0} bytes/event), median of {runs} runs, one thread",
+        lines.len(),
+        mb,
+        text.len() as f64 / n
+    );
+
+    let paths: Vec<EventPath> = PATHS.iter().map(|p| EventPath::parse(p).unwrap()).collect();
+    let plan = ReadPlan::new(&paths, false);
+    let report = |name: &str, secs: f64| {
+        println!(
+            "{name:<18} {:>10.0} events/s {:>8.1} MB/s {:>8.0} ns/event",
+            n / secs,
+            mb / secs,
+            secs / n * 1e9
+        );
+        n / secs
+    };
+
+    // 1. The reader alone.
+    let mut out = ReadOut::new();
+    let mut found = 0usize;
+    let mut rates = [f64::NAN; 4];
+    if wanted("reader") {
+        let reader = median_secs(runs, || {
+            for line in &lines {
+                let mut o = std::mem::take(&mut out).recycle();
+                plan.read(line, &mut o).unwrap();
+                found += o.slots.iter().filter(|s| s.is_some()).count();
+                out = o.recycle();
+            }
+        });
+        black_box(found);
+        rates[0] = report("reader", reader);
+    }
+
+    // 2. Full DOM, then the same lookups.
+    if wanted("dom") {
+        let dom = median_secs(runs, || {
+            let mut found = 0usize;
+            for line in &lines {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                for p in &paths {
+                    let hit = p.segments.iter().try_fold(&v, |v, s| match s {
+                        sfmap::event::Segment::Key(k) => v.get(&**k),
+                        sfmap::event::Segment::Index(i) => v.get(*i),
+                    });
+                    found += usize::from(hit.is_some());
+                }
+            }
+            black_box(found);
+        });
+        rates[1] = report("serde_json DOM", dom);
+    }
+
+    // 3. The hand-written program, JSONL in -> JSONL out.
+    let mut base_out = Vec::with_capacity(text.len());
+    if wanted("baseline") {
+        let base = median_secs(runs, || {
+            base_out.clear();
+            black_box(baseline::run(&text, &mut base_out));
+        });
+        rates[2] = report("baseline", base);
+    }
+
+    // 4. Reader + the mapping by hand, JSONL in -> JSONL out.
+    let mut mine_out = Vec::with_capacity(text.len());
+    let mut slots = ReadOut::new();
+    if wanted("mapping") {
+        let mine = median_secs(runs, || {
+            mine_out.clear();
+            for (_, line) in jsonl::lines(&text) {
+                reader_map_event(&plan, line, &mut slots, &mut mine_out);
+            }
+        });
+        rates[3] = report("reader + mapping", mine);
+    }
+    if !only.is_empty() {
+        return;
+    }
+    let [reader_rate, dom_rate, base_rate, mine_rate] = rates;
+
+    let parse = |b: &[u8]| -> Vec<serde_json::Value> {
+        std::str::from_utf8(b)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let (a, b) = (parse(&base_out), parse(&mine_out));
+    assert_eq!(a.len(), b.len(), "record counts differ");
+    assert!(a == b, "reader + mapping and baseline disagree");
+    println!(
+        "({} records; reader + mapping output equals the baseline's)",
+        a.len()
+    );
+    println!(
+        "ratios: reader/DOM {:.2}x, reader/baseline {:.2}x, reader+mapping/baseline {:.2}x",
+        reader_rate / dom_rate,
+        reader_rate / base_rate,
+        mine_rate / base_rate
+    );
+}
