@@ -346,3 +346,55 @@ async fn a_token_response_naming_a_foreign_instance_is_refused() {
     let err = Client::connect_with(conn, fast()).await.unwrap_err();
     assert!(matches!(err, SfError::InvalidInstanceUrl { .. }), "{err}");
 }
+
+/// Sends the browser back to the login's redirect with extra query pairs.
+async fn redirect_with(url: url::Url, pairs: Vec<(&'static str, String)>) {
+    let q: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let get = |k: &str| {
+        q.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    let mut back = url::Url::parse(&get("redirect_uri")).unwrap();
+    for (k, v) in pairs {
+        let v = if v == "$state" { get("state") } else { v };
+        back.query_pairs_mut().append_pair(k, &v);
+    }
+    let _ = reqwest::get(back).await;
+}
+
+async fn web_login_answered(pairs: Vec<(&'static str, String)>) -> SfError {
+    let emu = emulator().await;
+    let mut login = WebLogin::new(base(&emu), emu.credentials().client_id.clone());
+    login.port = 0;
+    login.open_browser = false;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let browser = tokio::spawn(async move { redirect_with(rx.await.unwrap(), pairs).await });
+    let err = auth::login_web_with(&login, move |url| tx.send(url.clone()).unwrap())
+        .await
+        .unwrap_err();
+    browser.await.unwrap();
+    err
+}
+
+#[tokio::test]
+async fn web_login_reports_a_denial() {
+    let err = web_login_answered(vec![
+        ("error", "access_denied".into()),
+        ("error_description", "end-user denied authorization".into()),
+        ("state", "$state".into()),
+    ])
+    .await;
+    assert_eq!(err.code(), Some("access_denied"), "{err}");
+}
+
+#[tokio::test]
+async fn web_login_refuses_a_forged_state() {
+    let err = web_login_answered(vec![
+        ("code", "stolen".into()),
+        ("state", "not-the-state".into()),
+    ])
+    .await;
+    assert!(err.to_string().contains("wrong state"), "{err}");
+}

@@ -96,6 +96,7 @@ async fn update_upsert_and_delete() {
     assert!(!deleted[1].success);
     assert!(!deleted[1].errors.is_empty());
     assert_eq!(client.api_calls(), 4);
+    assert_eq!(client.api_calls(), emu.request_count());
     let methods: Vec<String> = api_log(&emu).into_iter().map(|(m, _)| m).collect();
     assert_eq!(methods, vec!["PATCH", "PATCH", "PATCH", "DELETE"]);
 }

@@ -135,3 +135,39 @@ async fn request_limit_exceeded_waits_then_stops_cleanly() {
     assert_eq!(max, 2);
     assert!(used >= 2);
 }
+
+#[tokio::test]
+async fn upserts_survive_a_noisy_org() {
+    let mut c = config();
+    c.faults = "503=5%,drop=1%,500=1%,expire/5,seed=11".parse().unwrap();
+    let emu = start(c).await;
+    let client = client(&emu).await;
+    let records: Vec<_> = (0..1000)
+        .map(|i| rec(json!({"Segment_User_Id__c": format!("n{i}"), "LastName": "N"})))
+        .collect();
+    // Twice: the second pass updates what the first created; both are safe to repeat.
+    for pass in 0..2 {
+        let mut tasks = Vec::new();
+        for chunk in records.chunks(200) {
+            let c = client.clone();
+            let chunk = chunk.to_vec();
+            tasks.push(tokio::spawn(async move {
+                c.upsert("Contact", "Segment_User_Id__c", &chunk).await
+            }));
+        }
+        for t in tasks {
+            let results = t.await.unwrap().expect("retries absorb the faults");
+            assert!(
+                results
+                    .iter()
+                    .all(|r| r.success && r.created == Some(pass == 0))
+            );
+        }
+        let q = client
+            .query("SELECT Id FROM Contact WHERE LastName = 'N'")
+            .await
+            .unwrap();
+        assert_eq!(q.len(), 1000, "no duplicate, none missing");
+    }
+    assert!(client.token_calls() >= 2, "sessions were renewed");
+}
