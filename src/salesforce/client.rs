@@ -35,6 +35,8 @@ pub struct ClientOptions {
     pub collection_size: usize,
     /// Attempts for records a Collections call rejected with UNABLE_TO_LOCK_ROW.
     pub lock_retries: u32,
+    /// Refuse every request that could write (anything but GET): the safety net of a dry run.
+    pub read_only: bool,
 }
 
 impl Default for ClientOptions {
@@ -46,6 +48,7 @@ impl Default for ClientOptions {
             upload_timeout: Duration::from_secs(15 * 60),
             collection_size: 200,
             lock_retries: 3,
+            read_only: false,
         }
     }
 }
@@ -247,6 +250,29 @@ impl Client {
         (max > 0).then(|| (self.inner.limit_used.load(Ordering::Relaxed), max))
     }
 
+    /// Reads `GET limits` and returns (used, max) of `DailyApiRequests`, also remembered for
+    /// `limits()`. Costs one API call.
+    pub async fn fetch_limits(&self) -> Result<(u64, u64), SfError> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Limit {
+            max: u64,
+            remaining: u64,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Limits {
+            daily_api_requests: Limit,
+        }
+        let req = Request::new(Method::GET, self.data_path("limits"), Safety::Repeatable);
+        let l: Limits = self.send(req).await?.json("limits")?;
+        let max = l.daily_api_requests.max;
+        let used = max.saturating_sub(l.daily_api_requests.remaining);
+        self.inner.limit_used.store(used, Ordering::Relaxed);
+        self.inner.limit_max.store(max, Ordering::Relaxed);
+        Ok((used, max))
+    }
+
     /// The instance URL in use (it may change when a token response names another).
     pub fn instance_url(&self) -> Url {
         self.inner.session.instance_url()
@@ -284,6 +310,12 @@ impl Client {
         let mut renewed = false;
         let mut limit_waits = 0;
         let method_name = req.method.as_str().to_string();
+        if inner.options.read_only && req.method != Method::GET {
+            return Err(SfError::InvalidInput(format!(
+                "this client is read-only (dry run): {method_name} {} was not sent",
+                req.path
+            )));
+        }
         loop {
             attempt += 1;
             let current = inner.session.current().await?;

@@ -103,3 +103,43 @@ async fn malformed_queries_are_not_retried() {
     assert_eq!(client.api_calls(), 1);
     assert!(client.limits().is_some());
 }
+
+#[tokio::test]
+async fn limits_from_headers_and_the_limits_resource() {
+    let mut c = config();
+    c.daily_api_limit = 1000;
+    let emu = start(c).await;
+    let client = client(&emu).await;
+    assert_eq!(client.limits(), None);
+    let (used, max) = client.fetch_limits().await.unwrap();
+    assert_eq!(max, 1000);
+    assert!(used <= 1);
+    client.query("SELECT Id FROM Contact").await.unwrap();
+    let (used2, max2) = client.limits().unwrap();
+    assert_eq!(max2, 1000);
+    assert!(used2 >= used);
+}
+
+#[tokio::test]
+async fn a_read_only_client_never_writes() {
+    let emu = emulator().await;
+    let mut options = fast();
+    options.read_only = true;
+    let client =
+        sfmap::salesforce::Client::connect_with(connection(&emu, password_auth(&emu)), options)
+            .await
+            .unwrap();
+    client.query("SELECT Id FROM Contact").await.unwrap();
+    let err = client
+        .create("Contact", &[rec(json!({"LastName": "x"}))])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("read-only"), "{err}");
+    assert!(
+        emu.requests()
+            .iter()
+            .filter(|r| r.api)
+            .all(|r| r.method == "GET")
+    );
+    assert_eq!(client.api_calls(), 1);
+}
