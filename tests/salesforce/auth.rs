@@ -242,50 +242,6 @@ async fn loopback_needs_allow_loopback() {
     );
 }
 
-/// A token endpoint answering from a script, one connection per answer.
-async fn scripted_token_server(answers: Vec<(u16, String)>) -> url::Url {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        for (status, body) in answers {
-            let Ok((mut stream, _)) = listener.accept().await else {
-                return;
-            };
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 4096];
-            loop {
-                let n = stream.read(&mut chunk).await.unwrap_or(0);
-                if n == 0 {
-                    break;
-                }
-                buf.extend_from_slice(&chunk[..n]);
-                let text = String::from_utf8_lossy(&buf).to_string();
-                if let Some(end) = text.find("\r\n\r\n") {
-                    let len = text
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-                        })
-                        .unwrap_or(0);
-                    if buf.len() >= end + 4 + len {
-                        break;
-                    }
-                }
-            }
-            let reply = format!(
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json;charset=UTF-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = stream.write_all(reply.as_bytes()).await;
-            let _ = stream.shutdown().await;
-        }
-    });
-    url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap()
-}
-
 #[tokio::test]
 async fn concurrent_refresh_answers_are_waited_out() {
     let emu = emulator().await;
@@ -303,7 +259,7 @@ async fn concurrent_refresh_answers_are_waited_out() {
         "issued_at": "1700000000000",
     })
     .to_string();
-    let login = scripted_token_server(vec![
+    let (login, _) = scripted_server(vec![
         grant_error("token request is already being processed"),
         grant_error("expired authorization code"),
         (200, ok),
@@ -330,7 +286,7 @@ async fn a_token_response_naming_a_foreign_instance_is_refused() {
         "token_type": "Bearer",
     })
     .to_string();
-    let login = scripted_token_server(vec![(200, ok)]).await;
+    let (login, _) = scripted_server(vec![(200, ok)]).await;
     let auth = Auth::RefreshToken {
         login_url: login.clone(),
         client_id: "cid".into(),

@@ -161,3 +161,51 @@ async fn a_failing_later_chunk_keeps_the_results_of_earlier_ones() {
     }
     assert_eq!(client.api_calls(), 2);
 }
+
+#[tokio::test]
+async fn records_rejected_with_a_lock_are_sent_again_alone() {
+    let first = json!([
+        {"id": "003000000000001AAA", "success": true, "errors": []},
+        {"id": null, "success": false, "errors": [
+            {"statusCode": "UNABLE_TO_LOCK_ROW", "message": "unable to obtain exclusive access", "fields": []}
+        ]},
+        {"id": null, "success": false, "errors": [
+            {"statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "message": "no", "fields": []}
+        ]}
+    ]);
+    let second = json!([{"id": "003000000000002AAA", "success": true, "errors": []}]);
+    let (org, seen) =
+        scripted_server(vec![(200, first.to_string()), (200, second.to_string())]).await;
+    let conn = sfmap::salesforce::Connection {
+        instance_url: org,
+        api_version: "62.0".into(),
+        auth: sfmap::salesforce::Auth::AccessToken("00Dx!token".into()),
+        allow_loopback: true,
+    };
+    let client = sfmap::salesforce::Client::connect_with(conn, fast())
+        .await
+        .unwrap();
+    let results = client
+        .update(
+            "Contact",
+            &recs(json!([
+                {"Id": "003000000000001AAA", "Title": "a"},
+                {"Id": "003000000000002AAA", "Title": "b"},
+                {"Id": "003000000000003AAA", "Title": "c"}
+            ])),
+        )
+        .await
+        .unwrap();
+    assert!(results[0].success && results[1].success);
+    assert_eq!(results[1].id.as_deref(), Some("003000000000002AAA"));
+    assert_eq!(
+        results[2].errors[0].status_code, "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        "validation errors are not retried"
+    );
+    assert_eq!(client.api_calls(), 2);
+    let requests = seen.lock().unwrap().clone();
+    assert!(requests[1].contains("003000000000002AAA"));
+    assert!(
+        !requests[1].contains("003000000000001AAA") && !requests[1].contains("003000000000003AAA")
+    );
+}
