@@ -330,4 +330,21 @@ mod tests {
         let csv = ids(&["001A".into(), "001B".into()]);
         assert_eq!(String::from_utf8(csv.bytes).unwrap(), "Id\n001A\n001B\n");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_cells_survive_the_csv(cells in proptest::collection::vec("[^\u{0}]{1,12}", 1..6)) {
+            let record: Map<String, Value> = cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("F{i}"), Value::String(c.clone())))
+                .collect();
+            let csv = build(std::slice::from_ref(&record)).unwrap();
+            let mut reader = csv::ReaderBuilder::new().from_reader(csv.bytes.as_slice());
+            let row = reader.records().next().unwrap().unwrap();
+            let got: Vec<&str> = row.iter().collect();
+            let want: Vec<&str> = cells.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
 }

@@ -257,4 +257,11 @@ mod tests {
             vec![r"Name IN ('a\\\' OR Name != \'','b,c')"]
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_string_round_trips_through_quote(s in "\\PC*|[\\\\'\"\n\r\t\u{8}\u{c}\u{0}a ]*") {
+            proptest::prop_assert_eq!(unquote(&quote(&s)), Some(s));
+        }
+    }
 }
