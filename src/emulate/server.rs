@@ -391,9 +391,9 @@ async fn handle(State(org): State<Arc<Org>>, request: Request<AxumBody>) -> Resp
         },
         _ => (ApiError::not_found().into(), false, Vec::new()),
     };
-    let logged_path = if segs.first() == Some(&"services") && segs.get(1) == Some(&"oauth2") {
-        path.clone()
-    } else if raw_query.is_empty() {
+    // OAuth query strings may carry codes and secrets: never log them.
+    let oauth = segs.first() == Some(&"services") && segs.get(1) == Some(&"oauth2");
+    let logged_path = if oauth || raw_query.is_empty() {
         path.clone()
     } else {
         format!("{path}?{raw_query}")

@@ -344,10 +344,7 @@ pub fn resolve_reference(
     }
     let obj = value.as_object().ok_or_else(|| {
         deserialize_error(
-            &format!(
-                "{}",
-                field.reference_to.first().map(String::as_str).unwrap_or("")
-            ),
+            field.reference_to.first().map(String::as_str).unwrap_or(""),
             value,
         )
     })?;

@@ -324,9 +324,7 @@ fn like(text: &str, pattern: &[LikePart]) -> bool {
                 }
             }
             LikePart::One => {
-                for j in 1..=t.len() {
-                    next[j] = dp[j - 1];
-                }
+                next[1..=t.len()].copy_from_slice(&dp[..t.len()]);
             }
             LikePart::Char(c) => {
                 for j in 1..=t.len() {
