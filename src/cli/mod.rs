@@ -9,6 +9,7 @@ pub mod fmt;
 pub mod load;
 pub mod migrate;
 pub mod plan;
+pub mod run;
 
 use std::process::ExitCode;
 
@@ -36,6 +37,7 @@ pub enum Command {
     /// Run a local Salesforce-compatible org.
     Emulate(crate::emulate::args::EmulateArgs),
     Migrate(migrate::MigrateArgs),
+    Run(run::RunArgs),
 }
 
 /// Entry point used by `main`.
@@ -48,6 +50,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Emulate(args) => args.run(),
         Command::Migrate(args) => migrate::run(args),
+        Command::Run(args) => run::run(args),
     }
 }
 
