@@ -21,7 +21,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use sfmap::event::jsonl;
-use sfmap::event::{EventPath, ReadOut, ReadPlan, Value};
+use sfmap::event::{EventPath, ReadOut, ReadPlan, Segment, Value};
 
 #[path = "support/baseline.rs"]
 mod baseline;
@@ -93,20 +93,6 @@ fn load_events() -> Result<String, String> {
     let text = std::fs::read_to_string(&tmp).map_err(|e| format!("reading {}: {e}", tmp.display()));
     let _ = std::fs::remove_file(&tmp);
     text
-}
-
-/// The median of `runs` timings of `f`, in seconds.
-fn median_secs(runs: usize, mut f: impl FnMut()) -> f64 {
-    f(); // warm-up
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64()
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
 }
 
 /// Whether a slot holds a value that is neither absent nor null.
@@ -194,6 +180,9 @@ fn write_lead(r: &ReadOut<'_>, buf: &mut Vec<u8>) -> bool {
     true
 }
 
+/// One measured variant: its name and one pass over the input.
+type Variant<'a> = (&'static str, Box<dyn FnMut() + 'a>);
+
 fn main() {
     let text = match load_events() {
         Ok(t) => t,
@@ -212,87 +201,134 @@ fn main() {
     let n = lines.len() as f64;
     let mb = text.len() as f64 / 1e6;
     println!(
-        "{} events, {:.1} MB ({:.0} bytes/event), median of {runs} runs, one thread",
+        "{} events, {:.1} MB ({:.0} bytes/event), one thread; median (best) of {runs} runs,",
         lines.len(),
         mb,
         text.len() as f64 / n
     );
+    println!("variants interleaved run by run so that machine load affects them alike");
 
     let paths: Vec<EventPath> = PATHS.iter().map(|p| EventPath::parse(p).unwrap()).collect();
     let plan = ReadPlan::new(&paths, false);
-    let report = |name: &str, secs: f64| {
-        println!(
-            "{name:<18} {:>10.0} events/s {:>8.1} MB/s {:>8.0} ns/event",
-            n / secs,
-            mb / secs,
-            secs / n * 1e9
-        );
-        n / secs
+    // For profiling: `SFMAP_BENCH_PATHS=a.b,c` times the reader alone with other paths.
+    let reader_plan = match std::env::var("SFMAP_BENCH_PATHS") {
+        Ok(list) => ReadPlan::new(
+            &list
+                .split(',')
+                .map(|p| EventPath::parse(p).unwrap())
+                .collect::<Vec<_>>(),
+            false,
+        ),
+        Err(_) => plan.clone(),
     };
+    let empty_plan = ReadPlan::new(&[], false);
 
-    // 1. The reader alone.
     let mut out = ReadOut::new();
-    let mut found = 0usize;
-    let mut rates = [f64::NAN; 4];
-    if wanted("reader") {
-        let reader = median_secs(runs, || {
+    let mut base_out = Vec::with_capacity(text.len());
+    let mut mine_out = Vec::with_capacity(text.len());
+    let mut slots = ReadOut::new();
+    let mut variants: Vec<Variant<'_>> = Vec::new();
+    // 1. The reader alone.
+    variants.push((
+        "reader",
+        Box::new(|| {
+            let mut found = 0usize;
             for line in &lines {
                 let mut o = std::mem::take(&mut out).recycle();
-                plan.read(line, &mut o).unwrap();
+                reader_plan.read(line, &mut o).unwrap();
                 found += o.slots.iter().filter(|s| s.is_some()).count();
                 out = o.recycle();
             }
-        });
-        black_box(found);
-        rates[0] = report("reader", reader);
-    }
-
+            black_box(found);
+        }),
+    ));
+    // For reference: the floor (validation only) for the reader and for serde_json.
+    variants.push((
+        "reader, no paths",
+        Box::new(|| {
+            let mut out = ReadOut::new();
+            for line in &lines {
+                black_box(empty_plan.read(line, &mut out).is_ok());
+            }
+        }),
+    ));
+    variants.push((
+        "serde IgnoredAny",
+        Box::new(|| {
+            for line in &lines {
+                black_box(serde_json::from_str::<serde::de::IgnoredAny>(line).is_ok());
+            }
+        }),
+    ));
     // 2. Full DOM, then the same lookups.
-    if wanted("dom") {
-        let dom = median_secs(runs, || {
+    variants.push((
+        "serde_json DOM",
+        Box::new(|| {
             let mut found = 0usize;
             for line in &lines {
                 let v: serde_json::Value = serde_json::from_str(line).unwrap();
                 for p in &paths {
                     let hit = p.segments.iter().try_fold(&v, |v, s| match s {
-                        sfmap::event::Segment::Key(k) => v.get(&**k),
-                        sfmap::event::Segment::Index(i) => v.get(*i),
+                        Segment::Key(k) => v.get(&**k),
+                        Segment::Index(i) => v.get(*i),
                     });
                     found += usize::from(hit.is_some());
                 }
             }
             black_box(found);
-        });
-        rates[1] = report("serde_json DOM", dom);
-    }
-
+        }),
+    ));
     // 3. The hand-written program, JSONL in -> JSONL out.
-    let mut base_out = Vec::with_capacity(text.len());
-    if wanted("baseline") {
-        let base = median_secs(runs, || {
+    variants.push((
+        "baseline",
+        Box::new(|| {
             base_out.clear();
             black_box(baseline::run(&text, &mut base_out));
-        });
-        rates[2] = report("baseline", base);
-    }
-
+        }),
+    ));
     // 4. Reader + the mapping by hand, JSONL in -> JSONL out.
-    let mut mine_out = Vec::with_capacity(text.len());
-    let mut slots = ReadOut::new();
-    if wanted("mapping") {
-        let mine = median_secs(runs, || {
+    variants.push((
+        "reader + mapping",
+        Box::new(|| {
             mine_out.clear();
             for (_, line) in jsonl::lines(&text) {
                 reader_map_event(&plan, line, &mut slots, &mut mine_out);
             }
-        });
-        rates[3] = report("reader + mapping", mine);
+            black_box(mine_out.len());
+        }),
+    ));
+    variants.retain(|(name, _)| wanted(name));
+
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
+    for (_, f) in &mut variants {
+        f(); // warm-up
     }
+    for _ in 0..runs {
+        for ((_, f), t) in variants.iter_mut().zip(&mut times) {
+            let start = Instant::now();
+            f();
+            t.push(start.elapsed().as_secs_f64());
+        }
+    }
+    let mut rates = std::collections::HashMap::new();
+    for ((name, _), t) in variants.iter().zip(&mut times) {
+        t.sort_by(f64::total_cmp);
+        let (median, best) = (t[t.len() / 2], t[0]);
+        println!(
+            "{name:<18} {:>9.0} events/s ({:>7.0}) {:>7.1} MB/s ({:>6.1}) {:>6.0} ns/event",
+            n / median,
+            n / best,
+            mb / median,
+            mb / best,
+            median / n * 1e9
+        );
+        rates.insert(*name, n / median);
+    }
+    drop(variants);
+
     if !only.is_empty() {
         return;
     }
-    let [reader_rate, dom_rate, base_rate, mine_rate] = rates;
-
     let parse = |b: &[u8]| -> Vec<serde_json::Value> {
         std::str::from_utf8(b)
             .unwrap()
@@ -308,9 +344,9 @@ fn main() {
         a.len()
     );
     println!(
-        "ratios: reader/DOM {:.2}x, reader/baseline {:.2}x, reader+mapping/baseline {:.2}x",
-        reader_rate / dom_rate,
-        reader_rate / base_rate,
-        mine_rate / base_rate
+        "ratios of medians: reader/DOM {:.2}x, reader/baseline {:.2}x, reader+mapping/baseline {:.2}x",
+        rates["reader"] / rates["serde_json DOM"],
+        rates["reader"] / rates["baseline"],
+        rates["reader + mapping"] / rates["baseline"]
     );
 }

@@ -111,23 +111,41 @@ struct Node {
     indices: Box<[(usize, u32)]>,
 }
 
-/// Keys of one trie level, bucketed by byte length. Within a bucket, candidates are told apart
-/// by their first eight bytes as one word (which the scanner has loaded anyway), so a lookup
-/// rarely compares more than one key byte by byte.
+/// Keys of one trie level, in a small hash table with no collisions among the known keys (the
+/// multiplier is searched for when the plan is built). A lookup is one hash of at most two
+/// words the scanner has loaded anyway, one probe and one compare: no loops and few
+/// unpredictable branches, which is what dominates the cost of dispatching keys.
 #[derive(Debug, Clone, Default)]
 struct KeyTable {
-    /// `by_len[n]` is the range of `entries` whose keys are `n` bytes long.
-    by_len: Box<[(u32, u32)]>,
     entries: Box<[KeyEntry]>,
+    mul: u64,
+    shift: u32,
 }
 
 #[derive(Debug, Clone)]
 struct KeyEntry {
+    /// Key length in bytes; `usize::MAX` marks an empty entry.
+    len: usize,
     /// The first (up to) eight bytes, little-endian, zero-padded.
-    prefix: u64,
-    /// The bytes after the first eight.
-    rest: Box<[u8]>,
+    first: u64,
+    /// The last eight bytes (overlapping `first`), or `first` for short keys.
+    last: u64,
+    /// The whole key, compared only for keys longer than 16 bytes.
+    long: Box<[u8]>,
+    /// The key's number within the table, for the per-object "seen" bits.
+    ordinal: u32,
     node: u32,
+}
+
+fn empty_entry() -> KeyEntry {
+    KeyEntry {
+        len: usize::MAX,
+        first: 0,
+        last: 0,
+        long: Box::new([]),
+        ordinal: 0,
+        node: 0,
+    }
 }
 
 /// The first `min(len, 8)` bytes of `key` as a little-endian word, zero-padded.
@@ -138,54 +156,91 @@ fn prefix_word(key: &[u8]) -> u64 {
     u64::from_le_bytes(w)
 }
 
+/// The hash input of a key: its length, first and last words, and for long keys the middle.
+#[inline(always)]
+fn key_words(key: &[u8], first: u64) -> (u64, u64) {
+    let last = key
+        .last_chunk::<8>()
+        .map_or(first, |c| u64::from_le_bytes(*c));
+    let mut h = first ^ last.rotate_left(29) ^ key.len() as u64;
+    if key.len() > 16 {
+        h ^= long_key_hash(key);
+    }
+    (last, h)
+}
+
+#[cold]
+fn long_key_hash(key: &[u8]) -> u64 {
+    key.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
 impl KeyTable {
-    fn new(mut keys: Vec<(Box<[u8]>, u32)>) -> KeyTable {
-        keys.sort_by(|a, b| (a.0.len(), &a.0).cmp(&(b.0.len(), &b.0)));
-        let max = keys.iter().map(|k| k.0.len()).max().map_or(0, |m| m + 1);
-        let mut by_len = vec![(0u32, 0u32); max];
-        for (i, (k, _)) in keys.iter().enumerate() {
-            let i = i as u32;
-            let range = &mut by_len[k.len()];
-            if range.0 == range.1 {
-                *range = (i, i + 1);
-            } else {
-                range.1 = i + 1;
-            }
+    fn new(keys: Vec<(Box<[u8]>, u32)>) -> KeyTable {
+        if keys.is_empty() {
+            return KeyTable::default();
         }
-        let entries = keys
-            .into_iter()
-            .map(|(k, node)| KeyEntry {
-                prefix: prefix_word(&k),
-                rest: k.get(8..).unwrap_or_default().into(),
-                node,
-            })
-            .collect();
-        KeyTable {
-            by_len: by_len.into(),
-            entries,
-        }
-    }
-
-    /// The entry index and node of a key, given its length, prefix word and bytes after the
-    /// first eight.
-    #[inline(always)]
-    fn get(&self, len: usize, prefix: u64, rest: &[u8]) -> Option<(usize, u32)> {
-        let &(start, end) = self.by_len.get(len)?;
-        let (start, end) = (start as usize, end as usize);
-        let bucket = self.entries.get(start..end)?;
-        bucket
+        let hashes: Vec<u64> = keys
             .iter()
-            .position(|e| e.prefix == prefix && *e.rest == *rest)
-            .map(|i| (start + i, bucket[i].node))
+            .map(|(k, _)| key_words(k, prefix_word(k)).1)
+            .collect();
+        let mut bits = (2 * keys.len()).next_power_of_two().trailing_zeros().max(1);
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let (mul, shift) = 'search: loop {
+            for _ in 0..256 {
+                // splitmix64 for candidate multipliers; odd, so the multiply is a bijection.
+                seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                let mut z = seed;
+                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                let mul = (z ^ (z >> 31)) | 1;
+                let shift = 64 - bits;
+                let mut used = vec![false; 1 << bits];
+                let distinct = hashes.iter().all(|h| {
+                    let i = (h.wrapping_mul(mul) >> shift) as usize;
+                    !std::mem::replace(&mut used[i], true)
+                });
+                if distinct {
+                    break 'search (mul, shift);
+                }
+            }
+            bits += 1;
+        };
+        let mut entries = vec![empty_entry(); 1 << bits];
+        for (ordinal, ((key, node), h)) in keys.into_iter().zip(hashes).enumerate() {
+            let first = prefix_word(&key);
+            let (last, _) = key_words(&key, first);
+            entries[(h.wrapping_mul(mul) >> shift) as usize] = KeyEntry {
+                len: key.len(),
+                first,
+                last,
+                long: if key.len() > 16 { key } else { Box::new([]) },
+                ordinal: ordinal as u32,
+                node,
+            };
+        }
+        KeyTable {
+            entries: entries.into(),
+            mul,
+            shift,
+        }
     }
 
-    /// Looks up a decoded key.
-    fn get_bytes(&self, key: &[u8]) -> Option<(usize, u32)> {
-        self.get(
-            key.len(),
-            prefix_word(key),
-            key.get(8..).unwrap_or_default(),
-        )
+    /// The ordinal and node of `key`, whose first word (zero-padded) is `first`.
+    #[inline(always)]
+    fn get(&self, key: &[u8], first: u64) -> Option<(u32, u32)> {
+        let (last, h) = key_words(key, first);
+        let e = self
+            .entries
+            .get((h.wrapping_mul(self.mul) >> self.shift) as usize)?;
+        let same = (e.len == key.len()) & (e.first == first) & (e.last == last);
+        (same && (key.len() <= 16 || *e.long == *key)).then_some((e.ordinal, e.node))
+    }
+
+    /// Looks up a key given only its bytes.
+    fn get_bytes(&self, key: &[u8]) -> Option<(u32, u32)> {
+        self.get(key, prefix_word(key))
     }
 
     fn is_empty(&self) -> bool {
@@ -477,7 +532,7 @@ impl<'a> Scanner<'a> {
             self.colon()?;
             match hit {
                 Some((entry, child)) => {
-                    let bit = 1u64.checked_shl(entry as u32).unwrap_or(0);
+                    let bit = 1u64.checked_shl(entry).unwrap_or(0);
                     if seen & bit != 0 || bit == 0 {
                         for &s in nodes[child as usize].subtree.iter() {
                             slots[s as usize] = None;
@@ -624,26 +679,23 @@ impl<'a> Scanner<'a> {
 
     /// Reads the object key at `pos` (which is `"`) and looks it up in `keys`.
     #[inline(always)]
-    fn key_lookup(&mut self, keys: &KeyTable) -> R<Option<(usize, u32)>> {
+    fn key_lookup(&mut self, keys: &KeyTable) -> R<Option<(u32, u32)>> {
         let b = self.bytes();
         let start = self.pos + 1;
-        // Fast path: the key and its closing quote are within the next eight bytes.
+        // Fast path: no escapes, and eight bytes to load at the start (always, but at the very
+        // end of a truncated document).
         if let Some(chunk) = b.get(start..).and_then(|s| s.first_chunk::<8>()) {
             let w = u64::from_le_bytes(*chunk);
             let m = special_mask(w);
-            if m != 0 {
+            let (end, first) = if m != 0 {
                 let len = (m.trailing_zeros() / 8) as usize;
-                if chunk[len] == b'"' {
-                    self.pos = start + len + 1;
-                    let prefix = w & ((1u64 << (8 * len)) - 1);
-                    return Ok(keys.get(len, prefix, &[]));
-                }
+                (start + len, w & ((1u64 << (8 * len)) - 1))
             } else {
-                let end = self.find_special(start + 8);
-                if b.get(end) == Some(&b'"') {
-                    self.pos = end + 1;
-                    return Ok(keys.get(end - start, w, &b[start + 8..end]));
-                }
+                (self.find_special(start + 8), w)
+            };
+            if b.get(end) == Some(&b'"') {
+                self.pos = end + 1;
+                return Ok(keys.get(&b[start..end], first));
             }
         }
         let key = self.string()?;
