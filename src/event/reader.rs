@@ -156,17 +156,17 @@ fn prefix_word(key: &[u8]) -> u64 {
     u64::from_le_bytes(w)
 }
 
-/// The hash input of a key: its length, first and last words, and for long keys the middle.
+/// The last eight bytes of `key` (overlapping the first word), or `first` for short keys.
+fn last_word(key: &[u8], first: u64) -> u64 {
+    key.last_chunk::<8>()
+        .map_or(first, |c| u64::from_le_bytes(*c))
+}
+
+/// A key's hash: from its length and first and last words, and for long keys all its bytes.
 #[inline(always)]
-fn key_words(key: &[u8], first: u64) -> (u64, u64) {
-    let last = key
-        .last_chunk::<8>()
-        .map_or(first, |c| u64::from_le_bytes(*c));
-    let mut h = first ^ last.rotate_left(29) ^ key.len() as u64;
-    if key.len() > 16 {
-        h ^= long_key_hash(key);
-    }
-    (last, h)
+fn key_hash(len: usize, first: u64, last: u64, key: impl FnOnce() -> u64) -> u64 {
+    let h = first ^ last.rotate_left(29) ^ len as u64;
+    if len > 16 { h ^ key() } else { h }
 }
 
 #[cold]
@@ -183,7 +183,10 @@ impl KeyTable {
         }
         let hashes: Vec<u64> = keys
             .iter()
-            .map(|(k, _)| key_words(k, prefix_word(k)).1)
+            .map(|(k, _)| {
+                let first = prefix_word(k);
+                key_hash(k.len(), first, last_word(k, first), || long_key_hash(k))
+            })
             .collect();
         let mut bits = (2 * keys.len()).next_power_of_two().trailing_zeros().max(1);
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
@@ -210,7 +213,7 @@ impl KeyTable {
         let mut entries = vec![empty_entry(); 1 << bits];
         for (ordinal, ((key, node), h)) in keys.into_iter().zip(hashes).enumerate() {
             let first = prefix_word(&key);
-            let (last, _) = key_words(&key, first);
+            let last = last_word(&key, first);
             entries[(h.wrapping_mul(mul) >> shift) as usize] = KeyEntry {
                 len: key.len(),
                 first,
@@ -227,20 +230,28 @@ impl KeyTable {
         }
     }
 
-    /// The ordinal and node of `key`, whose first word (zero-padded) is `first`.
+    /// The ordinal and node of a key of `len` bytes, given its first word (zero-padded) and
+    /// last word (see [`last_word`]); `key` gives the bytes, needed only when `len > 16`.
     #[inline(always)]
-    fn get(&self, key: &[u8], first: u64) -> Option<(u32, u32)> {
-        let (last, h) = key_words(key, first);
+    fn get<'k>(
+        &self,
+        len: usize,
+        first: u64,
+        last: u64,
+        key: impl Fn() -> &'k [u8],
+    ) -> Option<(u32, u32)> {
+        let h = key_hash(len, first, last, || long_key_hash(key()));
         let e = self
             .entries
             .get((h.wrapping_mul(self.mul) >> self.shift) as usize)?;
-        let same = (e.len == key.len()) & (e.first == first) & (e.last == last);
-        (same && (key.len() <= 16 || *e.long == *key)).then_some((e.ordinal, e.node))
+        let same = (e.len == len) & (e.first == first) & (e.last == last);
+        (same && (len <= 16 || *e.long == *key())).then_some((e.ordinal, e.node))
     }
 
     /// Looks up a key given only its bytes.
     fn get_bytes(&self, key: &[u8]) -> Option<(u32, u32)> {
-        self.get(key, prefix_word(key))
+        let first = prefix_word(key);
+        self.get(key.len(), first, last_word(key, first), || key)
     }
 
     fn is_empty(&self) -> bool {
@@ -436,6 +447,12 @@ fn special_mask(w: u64) -> u64 {
     (has_zero(quote) | has_zero(backslash) | w.wrapping_sub(ONES * 0x20)) & !w & HIGHS
 }
 
+/// [`special_mask`] over sixteen bytes.
+#[inline(always)]
+fn special_mask16(x: u128) -> u128 {
+    u128::from(special_mask(x as u64)) | (u128::from(special_mask((x >> 64) as u64)) << 64)
+}
+
 struct Scanner<'a> {
     src: &'a str,
     pos: usize,
@@ -541,6 +558,7 @@ impl<'a> Scanner<'a> {
                     seen |= bit;
                     self.visit(nodes, child, slots, depth)?;
                 }
+                None if self.peek() == Some(b'"') => self.skip_string()?,
                 None => self.skip_value(depth)?,
             }
             if !self.object_next()? {
@@ -593,15 +611,31 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Skips whitespace, when there is any. Compact JSON has none, so this is one test.
+    #[inline(always)]
+    fn skip_ws_maybe(&mut self) {
+        if let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.skip_ws();
+        }
+    }
+
+    /// After a key: the `:` and any whitespace around it.
     #[inline(always)]
     fn colon(&mut self) -> R<()> {
-        self.skip_ws();
-        match self.peek() {
-            Some(b':') => {
-                self.pos += 1;
-                self.skip_ws();
-                Ok(())
+        if self.peek() != Some(b':') {
+            self.skip_ws();
+            if self.peek() != Some(b':') {
+                return self.colon_error();
             }
+        }
+        self.pos += 1;
+        self.skip_ws_maybe();
+        Ok(())
+    }
+
+    #[cold]
+    fn colon_error<T>(&self) -> R<T> {
+        match self.peek() {
             None => self.fail(
                 self.pos,
                 "unexpected end of the event: expected `:` after an object key",
@@ -613,47 +647,59 @@ impl<'a> Scanner<'a> {
     /// After an object member: `true` after `,` (positioned at the next key), `false` after `}`.
     #[inline(always)]
     fn object_next(&mut self) -> R<bool> {
-        self.skip_ws();
-        match self.peek() {
-            Some(b',') => {
-                self.pos += 1;
-                self.skip_ws();
-                Ok(true)
+        loop {
+            match self.peek() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_ws_maybe();
+                    return Ok(true);
+                }
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(false);
+                }
+                Some(b' ' | b'\n' | b'\r' | b'\t') => self.skip_ws(),
+                None => {
+                    return self.fail(
+                        self.pos,
+                        "unexpected end of the event: expected `,` or `}` after an object value",
+                    );
+                }
+                Some(_) => {
+                    return self.fail(self.pos, "expected `,` or `}` after an object value");
+                }
             }
-            Some(b'}') => {
-                self.pos += 1;
-                Ok(false)
-            }
-            None => self.fail(
-                self.pos,
-                "unexpected end of the event: expected `,` or `}` after an object value",
-            ),
-            Some(_) => self.fail(self.pos, "expected `,` or `}` after an object value"),
         }
     }
 
     /// After an array element: `true` after `,` (positioned at the next element), `false` after `]`.
     #[inline(always)]
     fn array_next(&mut self) -> R<bool> {
-        self.skip_ws();
-        match self.peek() {
-            Some(b',') => {
-                self.pos += 1;
-                self.skip_ws();
-                if self.peek() == Some(b']') {
-                    return self.fail(self.pos, "trailing comma before `]`");
+        loop {
+            match self.peek() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_ws_maybe();
+                    if self.peek() == Some(b']') {
+                        return self.fail(self.pos, "trailing comma before `]`");
+                    }
+                    return Ok(true);
                 }
-                Ok(true)
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(false);
+                }
+                Some(b' ' | b'\n' | b'\r' | b'\t') => self.skip_ws(),
+                None => {
+                    return self.fail(
+                        self.pos,
+                        "unexpected end of the event: expected `,` or `]` after an array element",
+                    );
+                }
+                Some(_) => {
+                    return self.fail(self.pos, "expected `,` or `]` after an array element");
+                }
             }
-            Some(b']') => {
-                self.pos += 1;
-                Ok(false)
-            }
-            None => self.fail(
-                self.pos,
-                "unexpected end of the event: expected `,` or `]` after an array element",
-            ),
-            Some(_) => self.fail(self.pos, "expected `,` or `]` after an array element"),
         }
     }
 
@@ -661,7 +707,14 @@ impl<'a> Scanner<'a> {
     #[inline(always)]
     fn find_special(&self, mut i: usize) -> usize {
         let b = self.bytes();
-        while let Some(chunk) = b.get(i..).and_then(|s| s.first_chunk::<8>()) {
+        while let Some(chunk) = b.get(i..).and_then(|s| s.first_chunk::<16>()) {
+            let m = special_mask16(u128::from_le_bytes(*chunk));
+            if m != 0 {
+                return i + (m.trailing_zeros() / 8) as usize;
+            }
+            i += 16;
+        }
+        if let Some(chunk) = b.get(i..).and_then(|s| s.first_chunk::<8>()) {
             let m = special_mask(u64::from_le_bytes(*chunk));
             if m != 0 {
                 return i + (m.trailing_zeros() / 8) as usize;
@@ -682,33 +735,47 @@ impl<'a> Scanner<'a> {
     fn key_lookup(&mut self, keys: &KeyTable) -> R<Option<(u32, u32)>> {
         let b = self.bytes();
         let start = self.pos + 1;
-        // Fast path: no escapes, and eight bytes to load at the start (always, but at the very
-        // end of a truncated document).
-        if let Some(chunk) = b.get(start..).and_then(|s| s.first_chunk::<8>()) {
-            let w = u64::from_le_bytes(*chunk);
-            let m = special_mask(w);
-            let (end, first) = if m != 0 {
-                let len = (m.trailing_zeros() / 8) as usize;
-                (start + len, w & ((1u64 << (8 * len)) - 1))
-            } else {
-                (self.find_special(start + 8), w)
-            };
-            if b.get(end) == Some(&b'"') {
-                self.pos = end + 1;
-                return Ok(keys.get(&b[start..end], first));
+        // Fast path: a key of at most 15 bytes without escapes, with 16 bytes to load at its
+        // start (always, but at the very end of a truncated document). Computed without
+        // branches on the key's length, which is unpredictable.
+        if let Some(chunk) = b.get(start..).and_then(|s| s.first_chunk::<16>()) {
+            let x = u128::from_le_bytes(*chunk);
+            let len = (special_mask16(x).trailing_zeros() / 8) as usize;
+            if chunk.get(len) == Some(&b'"') {
+                self.pos = start + len + 1;
+                let lo = x as u64;
+                let short_mask = (1u64 << (8 * (len & 7))).wrapping_sub(1);
+                let first = if len >= 8 { lo } else { lo & short_mask };
+                let last = if len >= 8 {
+                    (x >> (8 * (len & 7))) as u64
+                } else {
+                    first
+                };
+                return Ok(keys.get(len, first, last, || &b[start..start + len]));
             }
         }
         let key = self.string()?;
         Ok(keys.get_bytes(key.as_bytes()))
     }
 
-    /// Skips the string at `pos` (which is `"`), validating it.
-    #[inline]
+    /// Skips the string at `pos` (which is `"`), validating it. Inlined: this is the most
+    /// frequent token, and a call would cost as much as scanning a short string.
+    #[inline(always)]
     fn skip_string(&mut self) -> R<()> {
+        let end = self.find_special(self.pos + 1);
+        if self.bytes().get(end) == Some(&b'"') {
+            self.pos = end + 1;
+            return Ok(());
+        }
+        self.skip_string_slow(end)
+    }
+
+    /// The rest of [`Scanner::skip_string`] from the first escape or control character at `i`.
+    #[cold]
+    #[inline(never)]
+    fn skip_string_slow(&mut self, mut i: usize) -> R<()> {
         let open = self.pos;
-        let mut i = open + 1;
         loop {
-            i = self.find_special(i);
             match self.bytes().get(i) {
                 Some(b'"') => {
                     self.pos = i + 1;
@@ -718,6 +785,7 @@ impl<'a> Scanner<'a> {
                 Some(_) => return self.control_char(i),
                 None => return self.fail(open, "unterminated string"),
             }
+            i = self.find_special(i);
         }
     }
 
@@ -959,7 +1027,11 @@ impl<'a> Scanner<'a> {
             self.expect_key()?;
             self.skip_string()?;
             self.colon()?;
-            self.skip_value(depth)?;
+            if self.peek() == Some(b'"') {
+                self.skip_string()?;
+            } else {
+                self.skip_value(depth)?;
+            }
             if !self.object_next()? {
                 return Ok(());
             }
@@ -1351,6 +1423,46 @@ mod tests {
         let line = String::from(r#"{"a":"x"}"#);
         plan.read(&line, &mut out).unwrap();
         assert_eq!(out.slot(0).and_then(Value::as_str), Some("x"));
+    }
+
+    #[test]
+    fn many_and_long_keys_dispatch_exactly() {
+        // 100 keys at one level (more than the 64 "seen" bits), long keys that share their
+        // first and last eight bytes, keys of every length around the 8- and 16-byte edges.
+        let mut keys: Vec<String> = (0..100).map(|i| format!("k{i}")).collect();
+        keys.push("abcdefgh_middle_one_12345678".into());
+        keys.push("abcdefgh_middle_two_12345678".into());
+        keys.extend((0..20).map(|n| "x".repeat(n)));
+        keys.push("é€😀".into());
+        let paths: Vec<EventPath> = keys
+            .iter()
+            .map(|k| EventPath::new(vec![Segment::key(k.as_str())]))
+            .collect();
+        let plan = ReadPlan::new(&paths, false);
+        // The document has every key twice (the second value wins) plus near misses.
+        let mut doc = serde_json::Map::new();
+        let mut text = String::from("{");
+        for (i, k) in keys.iter().enumerate() {
+            let k = serde_json::to_string(k).unwrap();
+            text.push_str(&format!(
+                "{k}:{{\"first\":{i}}},\"{}\":0,",
+                "y".repeat(i % 20)
+            ));
+        }
+        for (i, k) in keys.iter().enumerate() {
+            doc.insert(k.clone(), json!(i));
+            text.push_str(&format!("{}:{i},", serde_json::to_string(k).unwrap()));
+        }
+        text.push_str("\"abcdefgh_middle_xxx_12345678\":true}");
+        let mut out = ReadOut::new();
+        plan.read(&text, &mut out).unwrap();
+        for (k, slot) in keys.iter().zip(&out.slots) {
+            assert_eq!(
+                slot.as_ref().map(Value::to_json).as_ref(),
+                doc.get(k),
+                "{k:?}"
+            );
+        }
     }
 
     #[test]
