@@ -4,5 +4,14 @@
 //! HTTP; the Salesforce client, the emulator and the CLI sit at the edges.
 
 pub mod cli;
+pub mod compile;
+pub mod config;
+pub mod diag;
+pub mod eval;
 pub mod event;
+pub mod migrate;
+pub mod plan;
+pub mod run;
 pub mod schema;
+pub mod source;
+pub mod syntax;

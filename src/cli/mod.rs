@@ -3,6 +3,13 @@
 //! Exit codes (ripgrep's convention): 0 success, 1 `check` found errors or `run` had failed
 //! events, 2 usage, IO, configuration or authentication errors.
 
+pub mod check;
+pub mod eval;
+pub mod fmt;
+pub mod load;
+pub mod migrate;
+pub mod plan;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -21,10 +28,36 @@ pub struct Cli {
 
 /// The verbs.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    Check(check::CheckArgs),
+    Fmt(fmt::FmtArgs),
+    Plan(plan::PlanArgs),
+    Eval(eval::EvalArgs),
+    Migrate(migrate::MigrateArgs),
+}
 
 /// Entry point used by `main`.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    match &cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Migrate(args) => migrate::run(args),
+    }
+}
+
+/// Prints a usage or IO error and returns exit code 2.
+pub(crate) fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+/// Width for rendering diagnostics: `COLUMNS`, else 100.
+pub(crate) fn term_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
 }

@@ -353,7 +353,7 @@ mod tests {
 
     #[test]
     fn ordering_is_by_segments() {
-        let mut v = vec![p("traits.b"), p("traits"), p("context.x"), p("traits.a")];
+        let mut v = [p("traits.b"), p("traits"), p("context.x"), p("traits.a")];
         v.sort();
         let shown: Vec<String> = v.iter().map(|p| p.to_string()).collect();
         assert_eq!(shown, ["context.x", "traits", "traits.a", "traits.b"]);

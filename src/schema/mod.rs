@@ -134,10 +134,21 @@ mod tests {
     #[test]
     fn builtin_parses_and_has_the_standard_objects() {
         let schema = Schema::builtin();
-        for name in ["Lead", "Account", "Contact", "Opportunity", "Case", "User", "Task"] {
+        for name in [
+            "Lead",
+            "Account",
+            "Contact",
+            "Opportunity",
+            "Case",
+            "User",
+            "Task",
+        ] {
             assert!(schema.object(name).is_some(), "{name} missing");
         }
-        assert_eq!(schema.object("lead").unwrap().key_prefix.as_deref(), Some("00Q"));
+        assert_eq!(
+            schema.object("lead").unwrap().key_prefix.as_deref(),
+            Some("00Q")
+        );
         assert_eq!(schema.object_by_prefix("001").unwrap().name, "Account");
     }
 
@@ -158,5 +169,40 @@ mod tests {
         assert_eq!(names("Account"), ["Name"]);
         assert_eq!(names("Contact"), ["LastName"]);
         assert_eq!(names("Opportunity"), ["CloseDate", "Name", "StageName"]);
+    }
+
+    #[test]
+    fn example_org_file_overlays_the_builtin_objects() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/schema/acme-org.json");
+        let schema = Schema::builtin_with_file(&path).expect("example schema loads");
+        let account = schema.object("Account").unwrap();
+        let ext = account
+            .field("External_Id__c")
+            .expect("Acme Account has External_Id__c");
+        assert!(ext.external_id && ext.id_lookup && ext.unique && ext.custom);
+        assert!(account.field("Tier__c").unwrap().restricted_picklist);
+        let sub = schema
+            .object("subscription__c")
+            .expect("custom object present");
+        assert_eq!(sub.key_prefix.as_deref(), Some("a0X"));
+        assert!(sub.custom);
+        assert_eq!(
+            schema.object_by_prefix("a0X").unwrap().name,
+            "Subscription__c"
+        );
+        assert_eq!(
+            sub.relationship("Account__r").unwrap().reference_to,
+            ["Account"]
+        );
+        // Objects the file does not mention keep their built-in metadata.
+        assert!(schema.object("Opportunity").is_some());
+        assert!(
+            schema
+                .object("Lead")
+                .unwrap()
+                .field("Segment_User_Id__c")
+                .unwrap()
+                .external_id
+        );
     }
 }

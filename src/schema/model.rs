@@ -209,7 +209,9 @@ fn yes() -> bool {
 impl ObjectDescribe {
     /// Field by API name, case-insensitively as Salesforce matches names.
     pub fn field(&self, name: &str) -> Option<&FieldDescribe> {
-        self.fields.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+        self.fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
     }
 
     /// Field by relationship name (`Account` for `AccountId`), case-insensitively.

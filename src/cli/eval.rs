@@ -1,0 +1,147 @@
+//! `sfmap eval`: events in, record operations out, no network.
+
+use std::io::{BufRead, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::load;
+use crate::diag::render;
+use crate::eval::{Evaluator, EventResult, Scratch, write_jsonl};
+use crate::event::jsonl::LineReader;
+
+/// Evaluate Segment events (JSONL) against a mapping file and print the record operations each
+/// event produces, as JSONL, without touching Salesforce.
+///
+/// Each output line names the input line, the event's messageId, the mapping, and either the
+/// operation (object, strategy, matchers, fields), an error (code and message), or with
+/// --explain why the mapping did not fire. A malformed input line is reported with its number
+/// and the rest continue.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The mapping file.
+    pub file: PathBuf,
+    /// Events, one JSON object per line; `-` for standard input.
+    #[arg(long, short, default_value = "-")]
+    pub events: PathBuf,
+    /// Also print, for each event, the mappings that did not fire and why.
+    #[arg(long)]
+    pub explain: bool,
+    /// A describe file of your org (see `check --schema`).
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+}
+
+pub fn run(args: &EvalArgs) -> ExitCode {
+    let loaded = match load::schema_for(&args.file, args.schema.as_deref())
+        .and_then(|s| load::load(&args.file, &s))
+    {
+        Ok(l) => l,
+        Err(e) => return super::usage_error(&e),
+    };
+    if loaded
+        .diagnostics
+        .iter()
+        .any(crate::diag::Diagnostic::is_error)
+    {
+        eprint!(
+            "{}",
+            render::render(
+                &loaded.source,
+                &loaded.diagnostics,
+                render::Style::plain(super::term_width())
+            )
+        );
+        return ExitCode::from(1);
+    }
+    let input: Box<dyn BufRead> = if args.events.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        match std::fs::File::open(&args.events) {
+            Ok(f) => Box::new(std::io::BufReader::with_capacity(1 << 16, f)),
+            Err(e) => {
+                return super::usage_error(&format!("cannot read {}: {e}", args.events.display()));
+            }
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    match eval_stream(&loaded.compiled.plan, input, &mut out, args.explain) {
+        Ok(stats) => {
+            if out.flush().is_err() {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!(
+                "{} events: {} operations, {} errors, {} malformed lines",
+                stats.events, stats.ops, stats.errors, stats.malformed
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => super::usage_error(&format!("eval failed: {e}")),
+    }
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    pub events: usize,
+    pub ops: usize,
+    pub errors: usize,
+    pub malformed: usize,
+}
+
+/// Evaluates a JSONL stream into JSONL output. Used by the CLI and the benchmark.
+pub fn eval_stream(
+    plan: &crate::plan::Plan,
+    input: impl BufRead,
+    out: &mut impl Write,
+    explain: bool,
+) -> std::io::Result<Stats> {
+    let evaluator = Evaluator::new(plan);
+    let mut reader = LineReader::new(input);
+    let mut stats = Stats::default();
+    while let Some(next) = reader.next_line() {
+        let (line_no, line) = match next {
+            Ok(ok) => ok,
+            Err(crate::event::jsonl::LineError::Io(e)) => return Err(e),
+            Err(e @ crate::event::jsonl::LineError::InvalidUtf8 { line, .. }) => {
+                stats.events += 1;
+                stats.malformed += 1;
+                eprintln!("{e}");
+                let message = serde_json::to_string(&e.to_string())?;
+                writeln!(
+                    out,
+                    "{{\"line\":{line},\"error\":{{\"code\":\"MALFORMED_EVENT\",\"message\":{message}}}}}"
+                )?;
+                continue;
+            }
+        };
+        stats.events += 1;
+        let mut result = EventResult::default();
+        let mut scratch = Scratch::default();
+        match evaluator.eval_json(line, &mut scratch, explain, &mut result) {
+            Ok(()) => {
+                for o in &result.outcomes {
+                    match o {
+                        crate::eval::Outcome::Op(_) => stats.ops += 1,
+                        crate::eval::Outcome::Error(_) => stats.errors += 1,
+                        crate::eval::Outcome::Skipped(_) => {}
+                    }
+                }
+                write_jsonl(out, line_no, &result)?;
+            }
+            Err(e) => {
+                stats.malformed += 1;
+                eprintln!("line {line_no}: malformed event: {e}");
+                let message = serde_json::to_string(&e.to_string())?;
+                writeln!(
+                    out,
+                    "{{\"line\":{line_no},\"error\":{{\"code\":\"MALFORMED_EVENT\",\"message\":{message}}}}}"
+                )?;
+            }
+        }
+    }
+    Ok(stats)
+}

@@ -1,0 +1,89 @@
+//! Loading a mapping file: read, parse, pick the schema, compile. Shared by the verbs.
+
+use std::path::{Path, PathBuf};
+
+use crate::compile::{self, Compiled};
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::schema::Schema;
+use crate::source::SourceFile;
+use crate::syntax;
+
+/// A loaded and compiled file.
+pub struct Loaded {
+    pub source: SourceFile,
+    pub compiled: Compiled,
+    /// Syntax and compile diagnostics together, sorted.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The schema: `--schema`, else `schema` in the nearest `sfmap.toml`, else the built-in one.
+pub fn schema_for(file: &Path, explicit: Option<&Path>) -> Result<Schema, String> {
+    let path: Option<PathBuf> = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => Config::discover(file)
+            .map_err(|e| e.to_string())?
+            .schema_path(),
+    };
+    match path {
+        Some(p) => Schema::builtin_with_file(&p).map_err(|e| e.to_string()),
+        None => Ok(Schema::builtin()),
+    }
+}
+
+/// Reads and compiles one file.
+pub fn load(path: &Path, schema: &Schema) -> Result<Loaded, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(load_text(&path.display().to_string(), text, schema))
+}
+
+/// Parses and compiles a text.
+pub fn load_text(name: &str, text: String, schema: &Schema) -> Loaded {
+    let parsed = syntax::parse(&text);
+    let compiled = compile::compile(&parsed.file, schema, name);
+    let mut diagnostics = parsed.diagnostics;
+    // Compile diagnostics after a syntax error would mostly be its consequences (a clause
+    // that failed to parse is "missing"): report the syntax errors alone.
+    if diagnostics.is_empty() {
+        diagnostics.extend(compiled.diagnostics.iter().cloned());
+    }
+    crate::diag::sort(&mut diagnostics);
+    Loaded {
+        source: SourceFile::new(name, text),
+        compiled,
+        diagnostics,
+    }
+}
+
+/// `.sfmap` files named directly or found under named folders, sorted.
+pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(std::fs::DirEntry::path);
+    for e in entries {
+        let p = e.path();
+        if p.is_dir() {
+            if !p
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            {
+                walk(&p, out)?;
+            }
+        } else if p.extension().is_some_and(|x| x == "sfmap") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! Every diagnostic code: a failing fixture, a snapshot of its rendering, and a docs page.
+
+use std::collections::BTreeSet;
+
+use sfmap::diag::Code;
+
+use crate::support::{files, header, load_file, render, root};
+
+#[test]
+fn failing_fixtures_report_their_code() {
+    let fixtures = files("tests/fixtures/check/fail", "sfmap");
+    assert!(!fixtures.is_empty());
+    for path in fixtures {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let expected = header(&text, "expect").expect("fixture has `# expect: CODE`");
+        let loaded = load_file(&path);
+        let codes: Vec<&str> = loaded.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        assert!(
+            codes.contains(&expected.as_str()),
+            "{}: expected {expected}, got {codes:?}\n{}",
+            path.display(),
+            render(&loaded)
+        );
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        insta::with_settings!({snapshot_suffix => name, prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!("diagnostic", render(&loaded));
+        });
+    }
+}
+
+#[test]
+fn diagnostics_as_json_carry_code_and_span() {
+    let path = root().join("tests/fixtures/check/fail/E0402-lead-without-company.sfmap");
+    let loaded = load_file(&path);
+    insta::assert_json_snapshot!("E0402_json", loaded.diagnostics);
+}
+
+#[test]
+fn every_code_has_a_fixture_and_a_docs_page() {
+    let covered: BTreeSet<String> = files("tests/fixtures/check/fail", "sfmap")
+        .iter()
+        .filter_map(|p| header(&std::fs::read_to_string(p).unwrap(), "expect"))
+        .collect();
+    for code in Code::ALL {
+        let page = root().join(format!("docs/errors/{code}.md"));
+        assert!(
+            page.is_file(),
+            "{code} has no docs page at {}",
+            page.display()
+        );
+        let text = std::fs::read_to_string(&page).unwrap();
+        assert!(
+            text.contains(code.as_str()),
+            "{code}: page does not name the code"
+        );
+        assert!(
+            covered.contains(code.as_str()),
+            "{code} has no failing fixture"
+        );
+    }
+}
+
+#[test]
+fn valid_fixtures_and_examples_check_clean() {
+    let mut all = files("tests/fixtures/check/ok", "sfmap");
+    all.extend(files("examples", "sfmap"));
+    for path in all {
+        let loaded = load_file(&path);
+        assert!(
+            loaded.diagnostics.is_empty(),
+            "{} is not clean:\n{}",
+            path.display(),
+            render(&loaded)
+        );
+    }
+}
+
+#[test]
+fn plans_of_examples() {
+    for path in files("examples", "sfmap") {
+        let loaded = load_file(&path);
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        insta::with_settings!({snapshot_suffix => name, prepend_module_to_snapshot => false}, {
+            insta::assert_json_snapshot!("plan", loaded.compiled.plan);
+        });
+    }
+}
