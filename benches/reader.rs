@@ -2,10 +2,14 @@
 //! serde_json program, on the standard benchmark events, on one thread.
 //!
 //! Run with `cargo bench --bench reader`. It generates 20,000 events with
-//! `node <gen-events.js> 20000 <tmp file>`; the script is looked up in `$SFMAP_GEN_EVENTS`, then
-//! `bench/gen-events.js` and `../shared/bench/gen-events.js` next to this package. Set
-//! `SFMAP_BENCH_EVENTS=<file.jsonl>` to use existing events instead, `SFMAP_BENCH_RUNS` to change
-//! the number of timed runs (default 9). Figures are medians of the runs.
+//! `node <gen-events.js> 20000 <tmp file>` (300 events and one run under `cargo test`); the
+//! script is looked up in `$SFMAP_GEN_EVENTS`, then `bench/gen-events.js` and
+//! `../shared/bench/gen-events.js` next to this package. Set
+//! `SFMAP_READER_BENCH_FILE=<file.jsonl>` to use existing events instead,
+//! `SFMAP_READER_BENCH_RUNS` to change the number of timed runs (default 9),
+//! `SFMAP_READER_BENCH_ONLY=reader,baseline` to time only some variants and
+//! `SFMAP_READER_BENCH_PATHS=a.b,c` to time the reader with other paths (for profiling).
+//! Figures are medians (and bests) of the runs.
 //!
 //! Measured, each over the same lines held in memory:
 //! 1. `reader`: `ReadPlan::read` with the ~30 paths of the 16-field Lead mapping;
@@ -75,15 +79,15 @@ fn find_generator() -> Option<PathBuf> {
 }
 
 /// The benchmark input, or a reason to skip.
-fn load_events() -> Result<String, String> {
-    if let Some(file) = std::env::var_os("SFMAP_BENCH_EVENTS") {
+fn load_events(count: usize) -> Result<String, String> {
+    if let Some(file) = std::env::var_os("SFMAP_READER_BENCH_FILE") {
         return std::fs::read_to_string(&file).map_err(|e| format!("reading {file:?}: {e}"));
     }
     let script = find_generator().ok_or("gen-events.js not found (set SFMAP_GEN_EVENTS)")?;
     let tmp = std::env::temp_dir().join(format!("sfmap-reader-bench-{}.jsonl", std::process::id()));
     let status = Command::new("node")
         .arg(&script)
-        .arg("20000")
+        .arg(count.to_string())
         .arg(&tmp)
         .status()
         .map_err(|e| format!("cannot run node ({e}); install Node.js to run this benchmark"))?;
@@ -184,19 +188,22 @@ fn write_lead(r: &ReadOut<'_>, buf: &mut Vec<u8>) -> bool {
 type Variant<'a> = (&'static str, Box<dyn FnMut() + 'a>);
 
 fn main() {
-    let text = match load_events() {
+    // Under `cargo test --all-targets` (no `--bench`): a quick smoke run on 300 events, which
+    // still checks that the reader-based mapping and the baseline agree.
+    let smoke = !std::env::args().any(|a| a == "--bench");
+    let text = match load_events(if smoke { 300 } else { 20_000 }) {
         Ok(t) => t,
         Err(why) => {
             eprintln!("reader bench skipped: {why}");
             return;
         }
     };
-    let only = std::env::var("SFMAP_BENCH_ONLY").unwrap_or_default();
+    let only = std::env::var("SFMAP_READER_BENCH_ONLY").unwrap_or_default();
     let wanted = |name: &str| only.is_empty() || only.split(',').any(|o| o == name);
-    let runs: usize = std::env::var("SFMAP_BENCH_RUNS")
+    let runs: usize = std::env::var("SFMAP_READER_BENCH_RUNS")
         .ok()
         .and_then(|r| r.parse().ok())
-        .unwrap_or(9);
+        .unwrap_or(if smoke { 1 } else { 9 });
     let lines: Vec<&str> = jsonl::lines(&text).map(|(_, l)| l).collect();
     let n = lines.len() as f64;
     let mb = text.len() as f64 / 1e6;
@@ -207,11 +214,14 @@ fn main() {
         text.len() as f64 / n
     );
     println!("variants interleaved run by run so that machine load affects them alike");
+    if smoke {
+        println!("(smoke run without --bench: likely unoptimised, the figures mean nothing)");
+    }
 
     let paths: Vec<EventPath> = PATHS.iter().map(|p| EventPath::parse(p).unwrap()).collect();
     let plan = ReadPlan::new(&paths, false);
-    // For profiling: `SFMAP_BENCH_PATHS=a.b,c` times the reader alone with other paths.
-    let reader_plan = match std::env::var("SFMAP_BENCH_PATHS") {
+    // For profiling: `SFMAP_READER_BENCH_PATHS=a.b,c` times the reader alone with other paths.
+    let reader_plan = match std::env::var("SFMAP_READER_BENCH_PATHS") {
         Ok(list) => ReadPlan::new(
             &list
                 .split(',')
@@ -244,7 +254,7 @@ fn main() {
     ));
     // For reference: the floor (validation only) for the reader and for serde_json.
     variants.push((
-        "reader, no paths",
+        "reader (no paths)",
         Box::new(|| {
             let mut out = ReadOut::new();
             for line in &lines {
@@ -253,7 +263,7 @@ fn main() {
         }),
     ));
     variants.push((
-        "serde IgnoredAny",
+        "serde (IgnoredAny)",
         Box::new(|| {
             for line in &lines {
                 black_box(serde_json::from_str::<serde::de::IgnoredAny>(line).is_ok());
