@@ -109,6 +109,9 @@ struct Node {
     keys: KeyTable,
     /// Wanted array elements, by index.
     indices: Box<[(usize, u32)]>,
+    /// The slot, when this node is a plain leaf: one slot takes its value, none below it.
+    /// Its string values are read in place, without a call per value.
+    leaf: Option<u32>,
 }
 
 /// Keys of one trie level, in a small hash table with no collisions among the known keys (the
@@ -314,6 +317,10 @@ impl Build {
                 .chain(below.iter().map(|b| b.0))
                 .collect();
             Node {
+                leaf: match (&self.own[..], below.is_empty()) {
+                    (&[slot], true) => Some(slot),
+                    _ => None,
+                },
                 own: self.own.into(),
                 below: below.into(),
                 subtree,
@@ -556,7 +563,12 @@ impl<'a> Scanner<'a> {
                         }
                     }
                     seen |= bit;
-                    self.visit(nodes, child, slots, depth)?;
+                    match nodes[child as usize].leaf {
+                        Some(slot) if self.peek() == Some(b'"') => {
+                            slots[slot as usize] = Some(Value::String(self.string()?));
+                        }
+                        _ => self.visit(nodes, child, slots, depth)?,
+                    }
                 }
                 None if self.peek() == Some(b'"') => self.skip_string()?,
                 None => self.skip_value(depth)?,
