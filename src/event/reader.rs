@@ -827,7 +827,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Reads the string at `pos` (which is `"`), borrowing it when it has no escapes.
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> R<Cow<'a, str>> {
         let open = self.pos;
         let start = open + 1;
