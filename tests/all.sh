@@ -4,3 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --all-targets --locked
+bash tests/conformance/run.sh

@@ -102,6 +102,8 @@ pub fn eval_stream(
     let evaluator = Evaluator::new(plan);
     let mut reader = LineReader::new(input);
     let mut stats = Stats::default();
+    // Scratch space reused across lines (emptied and re-typed for each line).
+    let mut spare: Option<(Scratch<'static>, EventResult<'_, 'static>)> = None;
     while let Some(next) = reader.next_line() {
         let (line_no, line) = match next {
             Ok(ok) => ok,
@@ -119,8 +121,9 @@ pub fn eval_stream(
             }
         };
         stats.events += 1;
-        let mut result = EventResult::default();
-        let mut scratch = Scratch::default();
+        let (scratch, result) = spare.take().unwrap_or_default();
+        let mut scratch: Scratch<'_> = scratch.recycle();
+        let mut result: EventResult<'_, '_> = result.recycle();
         match evaluator.eval_json(line, &mut scratch, explain, &mut result) {
             Ok(()) => {
                 for o in &result.outcomes {
@@ -131,6 +134,7 @@ pub fn eval_stream(
                     }
                 }
                 write_jsonl(out, line_no, &result)?;
+                spare = Some((scratch.recycle(), result.recycle()));
             }
             Err(e) => {
                 stats.malformed += 1;

@@ -33,6 +33,8 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     Plan(plan::PlanArgs),
     Eval(eval::EvalArgs),
+    /// Run a local Salesforce-compatible org.
+    Emulate(crate::emulate::args::EmulateArgs),
     Migrate(migrate::MigrateArgs),
 }
 
@@ -44,6 +46,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Emulate(args) => args.run(),
         Command::Migrate(args) => migrate::run(args),
     }
 }

@@ -310,7 +310,11 @@ fn missing(op: &Op) -> Option<Settled> {
 
 /// Whether a record's values satisfy the matchers, as SOQL `=` compares: text
 /// case-insensitively, numbers numerically.
-pub fn matches_record(join: Join, matchers: &[(String, Value)], values: &Map<String, Value>) -> bool {
+pub fn matches_record(
+    join: Join,
+    matchers: &[(String, Value)],
+    values: &Map<String, Value>,
+) -> bool {
     let one = |(f, v): &(String, Value)| {
         values
             .iter()

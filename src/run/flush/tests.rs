@@ -37,7 +37,12 @@ const UPSERT: &str = "mapping m { on identify object Lead upsert match Email = t
 fn create_then_updates_become_one_create_with_the_last_values() {
     let m = mapping(UPSERT);
     let ops = [
-        op(1, OpKind::Upsert, "a@x.com", json!({"LastName": "A", "Company": "X", "Phone": "1"})),
+        op(
+            1,
+            OpKind::Upsert,
+            "a@x.com",
+            json!({"LastName": "A", "Company": "X", "Phone": "1"}),
+        ),
         op(2, OpKind::Upsert, "A@X.COM", json!({"Phone": "2"})),
         op(3, OpKind::Upsert, "a@x.com", json!({"Phone": null})),
     ];
@@ -60,12 +65,20 @@ fn existing_records_are_updated_and_unknown_ones_created() {
     }];
     let ops = [
         op(1, OpKind::Upsert, "old@x.com", json!({"Phone": "9"})),
-        op(2, OpKind::Upsert, "new@x.com", json!({"LastName": "N", "Company": "C"})),
+        op(
+            2,
+            OpKind::Upsert,
+            "new@x.com",
+            json!({"LastName": "N", "Company": "C"}),
+        ),
     ];
     let w = plan(&m, &ops, &found);
     assert_eq!(w.updates.len(), 1);
     assert_eq!(w.updates[0].id.as_deref(), Some("00Q5g0000000001AAA"));
-    assert_eq!(Value::Object(w.updates[0].fields.clone()), json!({"Phone": "9"}));
+    assert_eq!(
+        Value::Object(w.updates[0].fields.clone()),
+        json!({"Phone": "9"})
+    );
     assert_eq!(w.creates.len(), 1);
     assert_eq!(w.creates[0].events, [2]);
 }
@@ -77,8 +90,14 @@ fn multiple_matches_fail_and_missing_records_follow_else() {
          fields { Phone = traits.p } }",
     );
     let found = [
-        Found { id: "00Q000000000001".into(), values: fields(json!({"Email": "d@x.com"})) },
-        Found { id: "00Q000000000002".into(), values: fields(json!({"Email": "d@x.com"})) },
+        Found {
+            id: "00Q000000000001".into(),
+            values: fields(json!({"Email": "d@x.com"})),
+        },
+        Found {
+            id: "00Q000000000002".into(),
+            values: fields(json!({"Email": "d@x.com"})),
+        },
     ];
     let ops = [
         op(1, OpKind::Update, "d@x.com", json!({"Phone": "1"})),
@@ -86,7 +105,16 @@ fn multiple_matches_fail_and_missing_records_follow_else() {
     ];
     let w = plan(&m, &ops, &found);
     assert!(w.updates.is_empty() && w.creates.is_empty());
-    assert!(matches!(&w.settled[0], (1, Settled::Failed { code: "MULTIPLE_MATCHES", .. })));
+    assert!(matches!(
+        &w.settled[0],
+        (
+            1,
+            Settled::Failed {
+                code: "MULTIPLE_MATCHES",
+                ..
+            }
+        )
+    ));
     assert!(matches!(&w.settled[1], (2, Settled::Skipped(_))));
 }
 
@@ -96,19 +124,46 @@ fn add_skips_existing_and_delete_after_create_cancels_out() {
         "mapping m { on identify object Lead add match Email = traits.email \
          fields { LastName = traits.l Company = traits.c } }",
     );
-    let found = [Found { id: "00Q000000000001".into(), values: fields(json!({"Email": "e@x.com"})) }];
+    let found = [Found {
+        id: "00Q000000000001".into(),
+        values: fields(json!({"Email": "e@x.com"})),
+    }];
     let ops = [
-        op(1, OpKind::Add, "e@x.com", json!({"LastName": "E", "Company": "C"})),
-        op(2, OpKind::Add, "f@x.com", json!({"LastName": "F", "Company": "C"})),
-        op(3, OpKind::Add, "f@x.com", json!({"LastName": "G", "Company": "C"})),
+        op(
+            1,
+            OpKind::Add,
+            "e@x.com",
+            json!({"LastName": "E", "Company": "C"}),
+        ),
+        op(
+            2,
+            OpKind::Add,
+            "f@x.com",
+            json!({"LastName": "F", "Company": "C"}),
+        ),
+        op(
+            3,
+            OpKind::Add,
+            "f@x.com",
+            json!({"LastName": "G", "Company": "C"}),
+        ),
     ];
     let w = plan(&m, &ops, &found);
-    assert_eq!(w.creates.len(), 1, "the second add finds the record the first created");
+    assert_eq!(
+        w.creates.len(),
+        1,
+        "the second add finds the record the first created"
+    );
     assert!(matches!(&w.settled[0], (1, Settled::Skipped(_))));
     assert!(matches!(&w.settled[1], (3, Settled::Skipped(_))));
 
     let d = mapping("mapping m { on identify object Lead delete match Email = traits.email }");
-    let mut create = op(1, OpKind::Upsert, "g@x.com", json!({"LastName": "G", "Company": "C"}));
+    let mut create = op(
+        1,
+        OpKind::Upsert,
+        "g@x.com",
+        json!({"LastName": "G", "Company": "C"}),
+    );
     create.operation = OpKind::Create;
     let ops = [create, op(2, OpKind::Delete, "g@x.com", json!({}))];
     let w = plan(&d, &ops, &[]);
@@ -121,11 +176,23 @@ fn upsert_that_would_create_without_required_fields_fails_that_event_only() {
     let m = mapping(UPSERT);
     let mut lacking = op(1, OpKind::Upsert, "h@x.com", json!({"Phone": "1"}));
     lacking.missing_on_create = vec!["LastName".into(), "Company".into()];
-    let found = [Found { id: "00Q000000000009".into(), values: fields(json!({"Email": "i@x.com"})) }];
+    let found = [Found {
+        id: "00Q000000000009".into(),
+        values: fields(json!({"Email": "i@x.com"})),
+    }];
     let mut ok = op(2, OpKind::Upsert, "i@x.com", json!({"Phone": "2"}));
     ok.missing_on_create = vec!["LastName".into()];
     let w = plan(&m, &[lacking, ok], &found);
-    assert!(matches!(&w.settled[0], (1, Settled::Failed { code: "MISSING_REQUIRED", .. })));
+    assert!(matches!(
+        &w.settled[0],
+        (
+            1,
+            Settled::Failed {
+                code: "MISSING_REQUIRED",
+                ..
+            }
+        )
+    ));
     assert_eq!(w.updates.len(), 1, "an update needs no required fields");
 }
 

@@ -1,0 +1,253 @@
+//! Bulk API 2.0 ingest (salesforce-api.md §3): jobs are created, receive one CSV upload, are
+//! closed with `UploadComplete`, then processed in the background with real state transitions
+//! (Open → UploadComplete → InProgress → JobComplete | Failed, or Aborted). Results are CSV with
+//! the original columns.
+
+mod csvio;
+mod job;
+mod process;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::http::Method;
+use serde_json::{Value, json};
+
+use crate::schema::FieldType;
+
+use super::error::{ApiError, ErrorCode};
+use super::http::{ApiRequest, ApiResponse, ApiResult};
+use super::org::Org;
+
+pub use job::{Job, JobState, Operation};
+
+/// The upload limit: 150 MB.
+pub const MAX_UPLOAD: usize = 150 * 1024 * 1024;
+
+/// All ingest jobs of the org (kept in memory).
+#[derive(Debug, Default)]
+pub struct Jobs {
+    pub jobs: HashMap<String, Job>,
+    pub order: Vec<String>,
+    pub seq: u64,
+}
+
+fn jobs(org: &Org) -> std::sync::MutexGuard<'_, Jobs> {
+    org.jobs.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn invalid_job(message: impl Into<String>) -> ApiError {
+    ApiError::bad(ErrorCode::InvalidJob, message)
+}
+
+fn job_state_error(message: impl Into<String>) -> ApiError {
+    ApiError::new(409, ErrorCode::InvalidJobState, message)
+}
+
+pub fn handle(org: &Arc<Org>, req: &ApiRequest) -> ApiResult {
+    let seg: Vec<&str> = req.segments.iter().map(String::as_str).collect();
+    match (req.method.clone(), &seg[2..]) {
+        (Method::POST, []) => create(org, req),
+        (Method::GET, []) => {
+            let j = jobs(org);
+            let records: Vec<Value> = j
+                .order
+                .iter()
+                .filter_map(|id| j.jobs.get(id))
+                .map(|job| job.info(false))
+                .collect();
+            Ok(ApiResponse::json(
+                200,
+                json!({"done": true, "records": records, "nextRecordsUrl": null}),
+            ))
+        }
+        (Method::GET, [id]) => {
+            let j = jobs(org);
+            let job = j.jobs.get(*id).ok_or_else(ApiError::not_found)?;
+            Ok(ApiResponse::json(200, job.info(true)))
+        }
+        (Method::PATCH, [id]) => patch(org, req, id),
+        (Method::DELETE, [id]) => {
+            let mut j = jobs(org);
+            let job = j.jobs.get(*id).ok_or_else(ApiError::not_found)?;
+            if matches!(job.state, JobState::Open | JobState::InProgress) {
+                return Err(job_state_error(format!(
+                    "Job {id} cannot be deleted in state {}",
+                    job.state.as_str()
+                )));
+            }
+            j.jobs.remove(*id);
+            j.order.retain(|x| x != id);
+            Ok(ApiResponse::empty(204))
+        }
+        (Method::PUT, [id, "batches"]) => upload(org, req, id),
+        (Method::GET, [id, which]) => {
+            let j = jobs(org);
+            let job = j.jobs.get(*id).ok_or_else(ApiError::not_found)?;
+            let text = match *which {
+                "successfulResults" => job.successful_csv(),
+                "failedResults" => job.failed_csv(),
+                w if w.eq_ignore_ascii_case("unprocessedrecords") => job.unprocessed_csv(),
+                _ => return Err(ApiError::not_found()),
+            };
+            Ok(ApiResponse::csv(text))
+        }
+        (m, [] | [_] | [_, _]) => Err(ApiError::method_not_allowed(
+            m.as_str(),
+            "GET,POST,PATCH,PUT,DELETE",
+        )),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+fn create(org: &Org, req: &ApiRequest) -> ApiResult {
+    let body = req.json()?;
+    let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+    let object_name =
+        text("object").ok_or_else(|| invalid_job("InvalidJob : Object is required"))?;
+    let object = org.schema.object(&object_name).ok_or_else(|| {
+        ApiError::bad(
+            ErrorCode::InvalidEntity,
+            format!("Entity '{object_name}' is not supported by the Bulk API."),
+        )
+    })?;
+    let op_text = text("operation").unwrap_or_default();
+    let operation = Operation::parse(&op_text)
+        .ok_or_else(|| invalid_job(format!("InvalidJob : Invalid operation: {op_text}")))?;
+    let ext = text("externalIdFieldName");
+    let ext = match operation {
+        Operation::Upsert => {
+            let name = ext.filter(|e| !e.is_empty()).ok_or_else(|| {
+                invalid_job(format!(
+                    "External ID was blank for {}. An External ID must be specified for upsert.",
+                    object.name
+                ))
+            })?;
+            let f = object
+                .field(&name)
+                .filter(|f| f.external_id || f.id_lookup || f.field_type == FieldType::Id)
+                .ok_or_else(|| {
+                    invalid_job(format!(
+                        "InvalidJob : Field {name} is not an External ID or indexed field of {}",
+                        object.name
+                    ))
+                })?;
+            Some(f.name.clone())
+        }
+        _ => ext,
+    };
+    let content_type = text("contentType").unwrap_or_else(|| "CSV".into());
+    if content_type != "CSV" {
+        return Err(invalid_job(format!(
+            "InvalidJob : Content type {content_type} is not supported; only CSV"
+        )));
+    }
+    let line_ending = text("lineEnding").unwrap_or_else(|| "LF".into());
+    if line_ending != "LF" && line_ending != "CRLF" {
+        return Err(invalid_job(format!(
+            "InvalidJob : Invalid lineEnding: {line_ending}"
+        )));
+    }
+    let delimiter_name = text("columnDelimiter").unwrap_or_else(|| "COMMA".into());
+    let delimiter = csvio::delimiter(&delimiter_name).ok_or_else(|| {
+        invalid_job(format!(
+            "InvalidJob : Invalid columnDelimiter: {delimiter_name}"
+        ))
+    })?;
+    let mut j = jobs(org);
+    j.seq += 1;
+    let id = crate::schema::sfid::make("750", "0E", j.seq);
+    let now = super::dml::now();
+    let job = Job {
+        id: id.clone(),
+        object: object.name.clone(),
+        operation,
+        external_id: ext,
+        created_by: req.user_id.clone(),
+        created: now.clone(),
+        modstamp: now,
+        state: JobState::Open,
+        api_version: req.version.clone(),
+        line_ending,
+        delimiter_name,
+        delimiter,
+        data: None,
+        header: Vec::new(),
+        successes: Vec::new(),
+        failures: Vec::new(),
+        unprocessed: Vec::new(),
+        error_message: None,
+        processing_ms: 0,
+    };
+    let info = job.info(false);
+    j.jobs.insert(id.clone(), job);
+    j.order.push(id);
+    Ok(ApiResponse::json(200, info))
+}
+
+fn upload(org: &Org, req: &ApiRequest, id: &str) -> ApiResult {
+    if req.body.len() > MAX_UPLOAD {
+        return Err(ApiError::bad(
+            ErrorCode::ExceededMaxSize,
+            "The upload exceeds the 150 MB limit",
+        ));
+    }
+    let mut j = jobs(org);
+    let job = j.jobs.get_mut(id).ok_or_else(ApiError::not_found)?;
+    if job.state != JobState::Open {
+        return Err(job_state_error(format!(
+            "Job {id} is not Open (state {}); data can only be uploaded to an Open job",
+            job.state.as_str()
+        )));
+    }
+    if job.data.is_some() {
+        return Err(ApiError::bad(
+            ErrorCode::BulkApiError,
+            format!(
+                "Found multiple contents for job: <{id}>, please 'Close' / 'Abort' / 'Delete' the current Job then create a new Job and make sure you only do 'PUT' once on a given Job."
+            ),
+        ));
+    }
+    job.data = Some(req.body.clone());
+    Ok(ApiResponse::empty(201))
+}
+
+fn patch(org: &Arc<Org>, req: &ApiRequest, id: &str) -> ApiResult {
+    let body = req.json()?;
+    let state = body.get("state").and_then(Value::as_str).unwrap_or("");
+    let mut j = jobs(org);
+    let job = j.jobs.get_mut(id).ok_or_else(ApiError::not_found)?;
+    match state {
+        "UploadComplete" => {
+            if job.state != JobState::Open {
+                return Err(job_state_error(format!(
+                    "Job {id} cannot be closed in state {}",
+                    job.state.as_str()
+                )));
+            }
+            job.state = JobState::UploadComplete;
+            job.modstamp = super::dml::now();
+            let info = job.info(false);
+            drop(j);
+            process::spawn(org.clone(), id.to_string());
+            Ok(ApiResponse::json(200, info))
+        }
+        "Aborted" => {
+            if !matches!(
+                job.state,
+                JobState::Open | JobState::UploadComplete | JobState::InProgress
+            ) {
+                return Err(job_state_error(format!(
+                    "Job {id} cannot be aborted in state {}",
+                    job.state.as_str()
+                )));
+            }
+            job.state = JobState::Aborted;
+            job.modstamp = super::dml::now();
+            Ok(ApiResponse::json(200, job.info(false)))
+        }
+        other => Err(invalid_job(format!(
+            "InvalidJob : Invalid state: {other}; expected UploadComplete or Aborted"
+        ))),
+    }
+}

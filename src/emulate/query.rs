@@ -1,0 +1,159 @@
+//! `GET /query` and `/queryAll`, with `nextRecordsUrl` paging through server-side cursors and the
+//! sf CLI's `columns=true` extension.
+
+use std::collections::{HashMap, VecDeque};
+
+use serde_json::{Value, json};
+
+use super::error::{ApiError, ErrorCode};
+use super::http::{ApiRequest, ApiResponse, ApiResult};
+use super::org::Org;
+use super::soql::eval;
+
+/// Default and bounds of the page size (`Sforce-Query-Options: batchSize=N`).
+const DEFAULT_PAGE: usize = 2000;
+const MIN_PAGE: usize = 200;
+/// Open cursors kept; the oldest is dropped beyond this (its locator becomes invalid).
+const MAX_CURSORS: usize = 200;
+
+#[derive(Debug)]
+struct Cursor {
+    records: Vec<Value>,
+    next: usize,
+    page: usize,
+    total: usize,
+    all: bool,
+}
+
+/// Open query cursors by locator.
+#[derive(Debug, Default)]
+pub struct Cursors {
+    open: HashMap<String, Cursor>,
+    order: VecDeque<String>,
+    seq: u64,
+}
+
+fn page_size(req: &ApiRequest) -> usize {
+    req.header("sforce-query-options")
+        .and_then(|h| {
+            h.split(',')
+                .filter_map(|p| p.trim().strip_prefix("batchSize="))
+                .next()
+                .and_then(|n| n.trim().parse::<usize>().ok())
+        })
+        .map(|n| n.clamp(MIN_PAGE, DEFAULT_PAGE))
+        .unwrap_or(DEFAULT_PAGE)
+}
+
+/// `query` / `queryAll` with `?q=`, or a locator segment.
+pub fn handle(org: &Org, req: &ApiRequest, all: bool) -> ApiResult {
+    if req.method != axum::http::Method::GET {
+        return Err(ApiError::method_not_allowed(
+            req.method.as_str(),
+            "GET,HEAD",
+        ));
+    }
+    let resource = if all { "queryAll" } else { "query" };
+    if let Some(locator) = req.segments.get(1) {
+        return next_page(org, req, resource, locator);
+    }
+    let soql = req.param("q").ok_or_else(|| {
+        ApiError::bad(
+            ErrorCode::MalformedQuery,
+            "A query string has to be specified",
+        )
+    })?;
+    let base = req.base();
+    let result = {
+        let store = org.store();
+        eval::run(&org.schema, &store, soql, all, &base)?
+    };
+    if req.param("columns") == Some("true") {
+        return Ok(ApiResponse::json(
+            200,
+            json!({
+                "columnMetadata": result.columns,
+                "entityName": result.object,
+                "groupBy": false,
+                "idSelected": result.columns.iter().any(|c| c["columnName"] == "Id"),
+                "keyPrefix": result.key_prefix,
+            }),
+        ));
+    }
+    if result.count_only {
+        return Ok(ApiResponse::json(
+            200,
+            json!({"totalSize": result.total_size, "done": true, "records": []}),
+        ));
+    }
+    let page = page_size(req);
+    let total = result.total_size;
+    let mut records = result.records;
+    if records.len() <= page {
+        return Ok(ApiResponse::json(
+            200,
+            json!({"totalSize": total, "done": true, "records": records}),
+        ));
+    }
+    let rest = records.split_off(page);
+    let locator = {
+        let mut cursors = org.cursors.lock().unwrap_or_else(|e| e.into_inner());
+        cursors.seq += 1;
+        let id = crate::schema::sfid::make("01g", "0E", cursors.seq);
+        if cursors.order.len() >= MAX_CURSORS
+            && let Some(old) = cursors.order.pop_front()
+        {
+            cursors.open.remove(&old);
+        }
+        cursors.order.push_back(id.clone());
+        cursors.open.insert(
+            id.clone(),
+            Cursor {
+                records: rest,
+                next: 0,
+                page,
+                total,
+                all,
+            },
+        );
+        id
+    };
+    Ok(ApiResponse::json(
+        200,
+        json!({
+            "totalSize": total,
+            "done": false,
+            "nextRecordsUrl": format!("{base}/{resource}/{locator}-{page}"),
+            "records": records,
+        }),
+    ))
+}
+
+fn next_page(org: &Org, req: &ApiRequest, resource: &str, locator: &str) -> ApiResult {
+    let invalid = || ApiError::bad(ErrorCode::InvalidQueryLocator, "invalid query locator");
+    let (id, offset) = locator.rsplit_once('-').ok_or_else(invalid)?;
+    let offset: usize = offset.parse().map_err(|_| invalid())?;
+    let mut cursors = org.cursors.lock().unwrap_or_else(|e| e.into_inner());
+    let cursor = cursors.open.get_mut(id).ok_or_else(invalid)?;
+    // The locator names the absolute position; the first page was `page` records.
+    let start = offset.checked_sub(cursor.page).ok_or_else(invalid)?;
+    if start > cursor.records.len() {
+        return Err(invalid());
+    }
+    let _ = cursor.all;
+    let end = (start + cursor.page).min(cursor.records.len());
+    let records: Vec<Value> = cursor.records[start..end].to_vec();
+    cursor.next = end;
+    let done = end >= cursor.records.len();
+    let total = cursor.total;
+    let base = req.base();
+    let mut body = json!({"totalSize": total, "done": done, "records": records});
+    if !done {
+        body["nextRecordsUrl"] =
+            Value::String(format!("{base}/{resource}/{id}-{}", offset + cursor.page));
+    } else {
+        cursors.open.remove(id);
+        cursors.order.retain(|o| o != id);
+    }
+    Ok(ApiResponse::json(200, body))
+}

@@ -1,0 +1,280 @@
+//! Bulk API 2.0 ingest: job lifecycle, CSV rules, results, limits and what real clients send.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::{Org, V, code, start};
+
+async fn put_csv(org: &Org, job: &str, csv: &str) -> StatusCode {
+    org.http
+        .put(org.url(&format!("{V}/jobs/ingest/{job}/batches/")))
+        .bearer_auth(&org.token)
+        .header("Content-Type", "text/csv")
+        .body(csv.to_string())
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn results(org: &Org, job: &str, which: &str) -> Vec<Vec<String>> {
+    let text = org
+        .http
+        .get(org.url(&format!("{V}/jobs/ingest/{job}/{which}")))
+        .bearer_auth(&org.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+/// Runs a job to a terminal state (polling like the clients do) and returns its final info.
+async fn run_job(org: &Org, create: Value, csv: &str) -> (String, Value) {
+    let (s, job) = org.post("/jobs/ingest", create).await;
+    assert_eq!(s, StatusCode::OK, "{job}");
+    assert_eq!(job["state"], "Open");
+    let id = job["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("750"));
+    assert_eq!(put_csv(org, &id, csv).await, StatusCode::CREATED);
+    let (s, v) = org
+        .patch(
+            &format!("/jobs/ingest/{id}"),
+            json!({"state": "UploadComplete"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["state"], "UploadComplete");
+    for _ in 0..2000 {
+        let (_, info) = org.get(&format!("/jobs/ingest/{id}")).await;
+        let state = info["state"].as_str().unwrap().to_string();
+        assert!(
+            ["UploadComplete", "InProgress", "JobComplete", "Failed"].contains(&state.as_str())
+        );
+        if state == "JobComplete" || state == "Failed" {
+            return (id, info);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    panic!("job {id} did not finish");
+}
+
+#[tokio::test]
+async fn upsert_with_successes_failures_and_relationships() {
+    let org = start().await;
+    let existing = org
+        .create(
+            "Account",
+            json!({"Name": "Old", "ExtId__c": "E2", "Phone": "555"}),
+        )
+        .await;
+    // What jsforce sends: only object/operation/externalIdFieldName, an empty Id column, #N/A.
+    let csv = "Id,ExtId__c,Name,Phone\n,E1,A1,#N/A\n,E2,\"A,2\"\"q\",\n,E3,,1\n,E4,Bad,\"x\"\n";
+    let (id, info) = run_job(
+        &org,
+        json!({"object": "Account", "operation": "upsert", "externalIdFieldName": "ExtId__c"}),
+        &csv.replace(",E4,Bad,\"x\"", &format!(",E4,{},x", "y".repeat(300))),
+    )
+    .await;
+    assert_eq!(info["state"], "JobComplete");
+    assert_eq!(info["numberRecordsProcessed"], 4);
+    assert_eq!(info["numberRecordsFailed"], 2);
+    assert_eq!(info["contentType"], "CSV");
+    assert_eq!(info["lineEnding"], "LF");
+    assert_eq!(info["columnDelimiter"], "COMMA");
+
+    let ok = results(&org, &id, "successfulResults").await;
+    assert_eq!(ok.len(), 2);
+    assert_eq!(ok[0][1], "true");
+    assert_eq!(ok[0][3], "E1");
+    assert_eq!(ok[1][0], existing);
+    assert_eq!(ok[1][1], "false");
+    assert_eq!(ok[1][4], "A,2\"q");
+    let failed = results(&org, &id, "failedResults").await;
+    assert_eq!(failed.len(), 2);
+    assert!(
+        failed[0][1].starts_with("REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name"),
+        "{}",
+        failed[0][1]
+    );
+    assert!(failed[1][1].starts_with("STRING_TOO_LONG:"));
+    assert_eq!(failed[0][3], "E3");
+    assert!(results(&org, &id, "unprocessedrecords").await.is_empty());
+    assert!(results(&org, &id, "unprocessedRecords").await.is_empty());
+
+    // Empty cell = unchanged, #N/A = null.
+    let rows = org
+        .emu
+        .query("SELECT Name, Phone FROM Account WHERE ExtId__c = 'E2'")
+        .unwrap();
+    assert_eq!(rows[0]["Name"], "A,2\"q");
+    assert_eq!(rows[0]["Phone"], "555");
+    let rows = org
+        .emu
+        .query("SELECT Phone FROM Account WHERE ExtId__c = 'E1'")
+        .unwrap();
+    assert_eq!(rows[0]["Phone"], Value::Null);
+
+    // Relationship columns, CRLF and a pipe delimiter.
+    let (_, info) = run_job(
+        &org,
+        json!({"object": "Contact", "operation": "insert", "lineEnding": "CRLF", "columnDelimiter": "PIPE", "contentType": "CSV"}),
+        "LastName|Account.ExtId__c\r\nKid|E1\r\nLost|NOPE\r\n",
+    )
+    .await;
+    assert_eq!(info["numberRecordsFailed"], 1);
+    let rows = org
+        .emu
+        .query("SELECT LastName, Account.Name FROM Contact")
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["Account"]["Name"], "A1");
+}
+
+#[tokio::test]
+async fn update_delete_hard_delete_and_failed_jobs() {
+    let org = start().await;
+    let a = org.create("Account", json!({"Name": "A"})).await;
+    let b = org.create("Account", json!({"Name": "B"})).await;
+    let (_, info) = run_job(
+        &org,
+        json!({"object": "Account", "operation": "update"}),
+        &format!("Id,Name\n{a},A2\n001000000000000AAA,X\n"),
+    )
+    .await;
+    assert_eq!(info["numberRecordsFailed"], 1);
+    assert_eq!(
+        org.emu
+            .query("SELECT Name FROM Account ORDER BY Name")
+            .unwrap()[0]["Name"],
+        "A2"
+    );
+    let (_, info) = run_job(
+        &org,
+        json!({"object": "Account", "operation": "delete"}),
+        &format!("Id\n{a}\n"),
+    )
+    .await;
+    assert_eq!(info["numberRecordsFailed"], 0);
+    let (_, info) = run_job(
+        &org,
+        json!({"object": "Account", "operation": "hardDelete"}),
+        &format!("Id\n{b}\n"),
+    )
+    .await;
+    assert_eq!(info["numberRecordsProcessed"], 1);
+    assert!(org.emu.query("SELECT Id FROM Account").unwrap().is_empty());
+    let (s, v) = org.get(&format!("/sobjects/Account/{a}")).await;
+    assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "ENTITY_IS_DELETED"));
+    let (s, v) = org.get(&format!("/sobjects/Account/{b}")).await;
+    assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+
+    // An unknown column fails the job; the rows are unprocessed.
+    let (id, info) = run_job(
+        &org,
+        json!({"object": "Account", "operation": "insert"}),
+        "Name,Foo__c\nx,y\n",
+    )
+    .await;
+    assert_eq!(info["state"], "Failed");
+    assert_eq!(
+        info["errorMessage"],
+        "InvalidBatch : Field name not found : Foo__c"
+    );
+    assert_eq!(
+        results(&org, &id, "unprocessedrecords").await,
+        [vec!["x", "y"]]
+    );
+}
+
+#[tokio::test]
+async fn job_errors_states_and_listing() {
+    let org = start().await;
+    let (s, v) = org
+        .post(
+            "/jobs/ingest",
+            json!({"object": "Nope", "operation": "insert"}),
+        )
+        .await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "INVALIDENTITY"));
+    let (_, v) = org
+        .post(
+            "/jobs/ingest",
+            json!({"object": "Account", "operation": "upsert"}),
+        )
+        .await;
+    assert_eq!(code(&v), "INVALIDJOB");
+    let (_, v) = org
+        .post(
+            "/jobs/ingest",
+            json!({"object": "Account", "operation": "insert", "columnDelimiter": "SPACE"}),
+        )
+        .await;
+    assert_eq!(code(&v), "INVALIDJOB");
+
+    let (_, job) = org
+        .post(
+            "/jobs/ingest/",
+            json!({"object": "Account", "operation": "insert"}),
+        )
+        .await;
+    let id = job["id"].as_str().unwrap().to_string();
+    assert_eq!(put_csv(&org, &id, "Name\nA\n").await, StatusCode::CREATED);
+    assert_eq!(
+        put_csv(&org, &id, "Name\nB\n").await,
+        StatusCode::BAD_REQUEST
+    );
+    let (s, v) = org.delete(&format!("/jobs/ingest/{id}")).await;
+    assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "INVALIDJOBSTATE"));
+    let (s, v) = org
+        .patch(&format!("/jobs/ingest/{id}"), json!({"state": "Aborted"}))
+        .await;
+    assert_eq!((s, v["state"].as_str()), (StatusCode::OK, Some("Aborted")));
+    let (s, _) = org
+        .patch(
+            &format!("/jobs/ingest/{id}"),
+            json!({"state": "UploadComplete"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(put_csv(&org, &id, "Name\nC\n").await, StatusCode::CONFLICT);
+    let (s, list) = org.get("/jobs/ingest").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list["done"], true);
+    assert_eq!(list["records"][0]["id"], id.as_str());
+    let (s, _) = org.delete(&format!("/jobs/ingest/{id}")).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = org.get(&format!("/jobs/ingest/{id}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(org.emu.query("SELECT Id FROM Account").unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn uploads_over_150_mb_are_refused() {
+    let org = start().await;
+    let (_, job) = org
+        .post(
+            "/jobs/ingest",
+            json!({"object": "Account", "operation": "insert"}),
+        )
+        .await;
+    let id = job["id"].as_str().unwrap();
+    let big = "x".repeat(150 * 1024 * 1024 + 10);
+    let resp = org
+        .http
+        .put(org.url(&format!("{V}/jobs/ingest/{id}/batches")))
+        .bearer_auth(&org.token)
+        .header("Content-Type", "text/csv")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(code(&v), "EXCEEDED_MAX_SIZE");
+}

@@ -1,0 +1,110 @@
+//! sObject Collections: create, update, upsert, delete, retrieve; 200-record cap; allOrNone.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::common::{code, start};
+
+fn acc(name: &str) -> Value {
+    json!({"attributes": {"type": "Account"}, "Name": name})
+}
+
+#[tokio::test]
+async fn create_update_upsert_delete() {
+    let org = start().await;
+    let (s, v) = org
+        .post("/composite/sobjects", json!({"allOrNone": false, "records": [acc("A"), {"attributes": {"type": "Account"}}, acc("C")]}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v[0]["success"], true);
+    assert_eq!(
+        v[1],
+        json!({"id": null, "success": false, "errors": [{"statusCode": "REQUIRED_FIELD_MISSING", "message": "Required fields are missing: [Name]", "fields": ["Name"]}]})
+    );
+    assert_eq!(v[2]["success"], true);
+    let a = v[0]["id"].as_str().unwrap().to_string();
+    let c = v[2]["id"].as_str().unwrap().to_string();
+
+    let (s, v) = org
+        .patch("/composite/sobjects", json!({"records": [{"attributes": {"type": "Account"}, "Id": a, "Name": "A2"}, {"attributes": {"type": "Account"}, "Name": "no id"}]}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v[0], json!({"id": a, "success": true, "errors": []}));
+    assert_eq!(v[1]["errors"][0]["statusCode"], "MISSING_ARGUMENT");
+
+    let (s, v) = org
+        .patch(
+            "/composite/sobjects/Account/ExtId__c",
+            json!({"allOrNone": false, "records": [
+                {"attributes": {"type": "Account"}, "ExtId__c": "U1", "Name": "Up 1"},
+                {"attributes": {"type": "Account"}, "ExtId__c": "U1", "Name": "Up 1 again"},
+                {"attributes": {"type": "Account"}, "Name": "no key"}
+            ]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v[0]["created"], true);
+    assert_eq!(v[1]["created"], false);
+    assert_eq!(v[0]["id"], v[1]["id"]);
+    assert_eq!(v[2]["success"], false);
+    let rows = org
+        .emu
+        .query("SELECT Name FROM Account WHERE ExtId__c = 'U1'")
+        .unwrap();
+    assert_eq!(rows[0]["Name"], "Up 1 again");
+
+    let (s, v) = org
+        .call(
+            Method::GET,
+            &format!("/composite/sobjects/Account?ids={a},{c}&fields=Id,Name"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v[0]["Name"], "A2");
+
+    let (s, v) = org
+        .delete(&format!("/composite/sobjects?ids={a},{c}&allOrNone=false"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v[0], json!({"id": a, "success": true, "errors": []}));
+    assert_eq!(org.emu.query("SELECT Id FROM Account").unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn all_or_none_rolls_back_and_200_is_the_cap() {
+    let org = start().await;
+    let (s, v) = org
+        .post(
+            "/composite/sobjects",
+            json!({"allOrNone": true, "records": [acc("A"), acc(&"x".repeat(300)), acc("C")]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        v[0]["errors"][0]["statusCode"],
+        "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+    );
+    assert_eq!(v[1]["errors"][0]["statusCode"], "STRING_TOO_LONG");
+    assert_eq!(
+        v[2]["errors"][0]["statusCode"],
+        "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+    );
+    assert!(org.emu.query("SELECT Id FROM Account").unwrap().is_empty());
+
+    let records: Vec<Value> = (0..201).map(|i| acc(&format!("N{i}"))).collect();
+    let (s, v) = org
+        .post("/composite/sobjects", json!({"records": records}))
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::BAD_REQUEST, "EXCEEDED_ID_LIMIT")
+    );
+    let records: Vec<Value> = (0..200).map(|i| acc(&format!("N{i}"))).collect();
+    let (s, v) = org
+        .post("/composite/sobjects", json!({"records": records}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v.as_array().unwrap().len(), 200);
+    assert_eq!(org.emu.query("SELECT Id FROM Account").unwrap().len(), 200);
+}

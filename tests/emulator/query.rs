@@ -1,0 +1,218 @@
+//! SOQL through `/query` and `/queryAll`: operators, literals, relationships, paging, errors.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::{V, code, start};
+
+fn names(v: &Value, field: &str) -> Vec<String> {
+    v["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[field].as_str().unwrap_or("<null>").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn operators_literals_and_ordering() {
+    let org = start().await;
+    let acme = org.create("Account", json!({"Name": "Acme", "NumberOfEmployees": 10, "Since__c": "2020-01-01", "Active__c": true})).await;
+    org.create(
+        "Account",
+        json!({"Name": "O'Brien & Co", "NumberOfEmployees": 50, "Since__c": "2022-06-01"}),
+    )
+    .await;
+    org.create("Account", json!({"Name": "Zeta_1", "NumberOfEmployees": 5}))
+        .await;
+    org.create("Account", json!({"Name": "back\\slash"})).await;
+    org.create("Contact", json!({"LastName": "Smith", "AccountId": acme}))
+        .await;
+    org.create("Contact", json!({"LastName": "Smyth"})).await;
+
+    let q = |s: &'static str| {
+        let org = &org;
+        async move {
+            let (st, v) = org.query(s).await;
+            assert_eq!(st, StatusCode::OK, "{s}: {v}");
+            v
+        }
+    };
+    let v = q("SELECT Name FROM Account WHERE Name = 'acme'").await;
+    assert_eq!(names(&v, "Name"), ["Acme"]);
+    let v = q("SELECT Name FROM Account WHERE Name = 'O\\'Brien & Co'").await;
+    assert_eq!(names(&v, "Name"), ["O'Brien & Co"]);
+    let v = q("SELECT Name FROM Account WHERE Name = 'back\\\\slash'").await;
+    assert_eq!(names(&v, "Name"), ["back\\slash"]);
+    let v =
+        q("SELECT Name FROM Account WHERE NumberOfEmployees >= 10 ORDER BY NumberOfEmployees DESC")
+            .await;
+    assert_eq!(names(&v, "Name"), ["O'Brien & Co", "Acme"]);
+    let v = q("SELECT Name FROM Account WHERE NumberOfEmployees != 10 ORDER BY Name").await;
+    assert_eq!(names(&v, "Name"), ["back\\slash", "O'Brien & Co", "Zeta_1"]);
+    let v = q("SELECT Name FROM Account WHERE Name IN ('Acme', 'Zeta_1') ORDER BY Name DESC").await;
+    assert_eq!(names(&v, "Name"), ["Zeta_1", "Acme"]);
+    let v = q("SELECT Name FROM Account WHERE Name NOT IN ('Acme') AND NumberOfEmployees < 100 ORDER BY Name").await;
+    assert_eq!(names(&v, "Name"), ["O'Brien & Co", "Zeta_1"]);
+    let v = q("SELECT Name FROM Account WHERE Name LIKE 'zeta\\_%'").await;
+    assert_eq!(names(&v, "Name"), ["Zeta_1"]);
+    let v = q("SELECT Name FROM Account WHERE Since__c > 2021-01-01").await;
+    assert_eq!(names(&v, "Name"), ["O'Brien & Co"]);
+    let v =
+        q("SELECT Name FROM Account WHERE CreatedDate > 2000-01-01T00:00:00Z AND Active__c = true")
+            .await;
+    assert_eq!(names(&v, "Name"), ["Acme"]);
+    let v = q("SELECT Name FROM Account WHERE (Name = 'Acme' OR Name = 'Zeta_1') AND NOT NumberOfEmployees = 5").await;
+    assert_eq!(names(&v, "Name"), ["Acme"]);
+    let v = q(
+        "SELECT Name FROM Account WHERE Since__c = null ORDER BY Name NULLS LAST LIMIT 1 OFFSET 1",
+    )
+    .await;
+    assert_eq!(names(&v, "Name"), ["Zeta_1"]);
+    let v = q("SELECT COUNT() FROM Account").await;
+    assert_eq!(v, json!({"totalSize": 4, "done": true, "records": []}));
+    let v = q("SELECT LastName, Account.Name FROM Contact ORDER BY LastName").await;
+    assert_eq!(v["records"][0]["Account"]["Name"], "Acme");
+    assert_eq!(v["records"][0]["Account"]["attributes"]["type"], "Account");
+    assert_eq!(v["records"][1]["Account"], Value::Null);
+    let v = q("SELECT Id FROM Contact WHERE Account.Name = 'Acme'").await;
+    assert_eq!(v["totalSize"], 1);
+    let (_, v) = org
+        .query(&format!(
+            "SELECT Name FROM Account WHERE Id = '{}'",
+            &acme[..15]
+        ))
+        .await;
+    assert_eq!(names(&v, "Name"), ["Acme"]);
+}
+
+#[tokio::test]
+async fn errors_have_salesforce_codes() {
+    let org = start().await;
+    let (s, v) = org.query("SELECT Id FORM Account").await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "MALFORMED_QUERY"));
+    assert!(
+        v[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unexpected token: 'FORM'")
+    );
+    let (_, v) = org.query("SELECT Foo FROM Account").await;
+    assert_eq!(code(&v), "INVALID_FIELD");
+    assert!(
+        v[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ERROR at Row:1:Column:8\nNo such column 'Foo' on entity 'Account'")
+    );
+    let (_, v) = org.query("SELECT Id FROM Nope__c").await;
+    assert_eq!(code(&v), "INVALID_TYPE");
+    let (_, v) = org.query("SELECT Id FROM ScratchOrgInfo limit 1").await;
+    assert_eq!(code(&v), "INVALID_TYPE");
+    let (_, v) = org
+        .query("SELECT Id FROM Account WHERE Description = 'x'")
+        .await;
+    assert_eq!(code(&v), "INVALID_FIELD");
+    assert!(
+        v[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("can not be filtered")
+    );
+    let (_, v) = org.query("SELECT Id FROM Account WHERE Name = 5").await;
+    assert_eq!(code(&v), "INVALID_FIELD");
+    let (_, v) = org
+        .query("SELECT Id FROM Account WHERE Name = 'a' AND Name = 'b' OR Name = 'c'")
+        .await;
+    assert_eq!(code(&v), "MALFORMED_QUERY");
+    let (_, v) = org
+        .query("SELECT Id FROM Account WHERE Name = 'bad \\q'")
+        .await;
+    assert_eq!(code(&v), "MALFORMED_QUERY");
+    let (_, v) = org.query("SELECT Id FROM Account WHERE Id = 'abc'").await;
+    assert_eq!(code(&v), "INVALID_QUERY_FILTER_OPERATOR");
+    let (_, v) = org.query("SELECT Nope.Name FROM Contact").await;
+    assert_eq!(code(&v), "INVALID_FIELD");
+    let (s, v) = org.get("/query/01g0E0000000099AAA-2000").await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::BAD_REQUEST, "INVALID_QUERY_LOCATOR")
+    );
+}
+
+#[tokio::test]
+async fn paging_with_next_records_url_and_query_all() {
+    let org = start().await;
+    for i in 0..450 {
+        org.create(
+            "Lead",
+            json!({"LastName": format!("L{i:04}"), "Company": "C"}),
+        )
+        .await;
+    }
+    let resp = org
+        .http
+        .get(org.url(&format!("{V}/query/")))
+        .query(&[("q", "SELECT LastName FROM Lead ORDER BY LastName")])
+        .header("Sforce-Query-Options", "batchSize=200")
+        .bearer_auth(&org.token)
+        .send()
+        .await
+        .unwrap();
+    let mut page: Value = resp.json().await.unwrap();
+    let mut all = Vec::new();
+    loop {
+        assert_eq!(page["totalSize"], 450);
+        all.extend(names(&page, "LastName"));
+        if page["done"] == true {
+            assert!(page.get("nextRecordsUrl").is_none());
+            break;
+        }
+        let next = page["nextRecordsUrl"].as_str().unwrap().to_string();
+        assert!(next.starts_with(&format!("{V}/query/01g")));
+        let (s, p) = org.get(next.trim_start_matches(V)).await;
+        assert_eq!(s, StatusCode::OK);
+        page = p;
+    }
+    assert_eq!(all.len(), 450);
+    assert_eq!(all[0], "L0000");
+    assert_eq!(all[449], "L0449");
+
+    // queryAll sees deleted records, query does not.
+    let id = org
+        .emu
+        .query("SELECT Id FROM Lead WHERE LastName = 'L0000'")
+        .unwrap()[0]["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    org.delete(&format!("/sobjects/Lead/{id}")).await;
+    let (_, v) = org.query("SELECT COUNT() FROM Lead").await;
+    assert_eq!(v["totalSize"], 449);
+    let resp = org
+        .http
+        .get(org.url(&format!("{V}/queryAll")))
+        .query(&[(
+            "q",
+            "SELECT Id, IsDeleted FROM Lead WHERE LastName = 'L0000'",
+        )])
+        .bearer_auth(&org.token)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["records"][0]["IsDeleted"], true);
+
+    // The sf CLI's columns=true extension.
+    let resp = org
+        .http
+        .get(org.url(&format!("{V}/query")))
+        .query(&[("q", "SELECT Id, LastName FROM Lead"), ("columns", "true")])
+        .bearer_auth(&org.token)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["columnMetadata"][1]["columnName"], "LastName");
+    assert_eq!(v["entityName"], "Lead");
+}
