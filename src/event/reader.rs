@@ -776,13 +776,12 @@ impl<'a> Scanner<'a> {
             if chunk.get(len) == Some(&b'"') {
                 self.pos = start + len + 1;
                 let lo = x as u64;
+                // All ones when the key has at least eight bytes (len is at most 15 here).
+                let long = ((len >> 3) as u64).wrapping_neg();
                 let short_mask = (1u64 << (8 * (len & 7))).wrapping_sub(1);
-                let first = if len >= 8 { lo } else { lo & short_mask };
-                let last = if len >= 8 {
-                    (x >> (8 * (len & 7))) as u64
-                } else {
-                    first
-                };
+                let first = lo & (short_mask | long);
+                let shifted = (x >> (8 * (len & 7))) as u64;
+                let last = (shifted & long) | (first & !long);
                 return Ok(keys.get(len, first, last, || &b[start..start + len]));
             }
         }
