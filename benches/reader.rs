@@ -2,10 +2,14 @@
 //! serde_json program, on the standard benchmark events, on one thread.
 //!
 //! Run with `cargo bench --bench reader`. It generates 20,000 events with
-//! `node <gen-events.js> 20000 <tmp file>`; the script is looked up in `$SFMAP_GEN_EVENTS`, then
-//! `bench/gen-events.js` and `../shared/bench/gen-events.js` next to this package. Set
-//! `SFMAP_BENCH_EVENTS=<file.jsonl>` to use existing events instead, `SFMAP_BENCH_RUNS` to change
-//! the number of timed runs (default 9). Figures are medians of the runs.
+//! `node <gen-events.js> 20000 <tmp file>` (300 events and one run under `cargo test`); the
+//! script is looked up in `$SFMAP_GEN_EVENTS`, then `bench/gen-events.js` and
+//! `../shared/bench/gen-events.js` next to this package. Set
+//! `SFMAP_READER_BENCH_FILE=<file.jsonl>` to use existing events instead,
+//! `SFMAP_READER_BENCH_RUNS` to change the number of timed runs (default 9),
+//! `SFMAP_READER_BENCH_ONLY=reader,baseline` to time only some variants and
+//! `SFMAP_READER_BENCH_PATHS=a.b,c` to time the reader with other paths (for profiling).
+//! Figures are medians (and bests) of the runs.
 //!
 //! Measured, each over the same lines held in memory:
 //! 1. `reader`: `ReadPlan::read` with the ~30 paths of the 16-field Lead mapping;
@@ -21,7 +25,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use sfmap::event::jsonl;
-use sfmap::event::{EventPath, ReadOut, ReadPlan, Value};
+use sfmap::event::{EventPath, ReadOut, ReadPlan, Segment, Value};
 
 #[path = "support/baseline.rs"]
 mod baseline;
@@ -75,15 +79,15 @@ fn find_generator() -> Option<PathBuf> {
 }
 
 /// The benchmark input, or a reason to skip.
-fn load_events() -> Result<String, String> {
-    if let Some(file) = std::env::var_os("SFMAP_BENCH_EVENTS") {
+fn load_events(count: usize) -> Result<String, String> {
+    if let Some(file) = std::env::var_os("SFMAP_READER_BENCH_FILE") {
         return std::fs::read_to_string(&file).map_err(|e| format!("reading {file:?}: {e}"));
     }
     let script = find_generator().ok_or("gen-events.js not found (set SFMAP_GEN_EVENTS)")?;
     let tmp = std::env::temp_dir().join(format!("sfmap-reader-bench-{}.jsonl", std::process::id()));
     let status = Command::new("node")
         .arg(&script)
-        .arg("20000")
+        .arg(count.to_string())
         .arg(&tmp)
         .status()
         .map_err(|e| format!("cannot run node ({e}); install Node.js to run this benchmark"))?;
@@ -93,20 +97,6 @@ fn load_events() -> Result<String, String> {
     let text = std::fs::read_to_string(&tmp).map_err(|e| format!("reading {}: {e}", tmp.display()));
     let _ = std::fs::remove_file(&tmp);
     text
-}
-
-/// The median of `runs` timings of `f`, in seconds.
-fn median_secs(runs: usize, mut f: impl FnMut()) -> f64 {
-    f(); // warm-up
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64()
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
 }
 
 /// Whether a slot holds a value that is neither absent nor null.
@@ -194,109 +184,161 @@ fn write_lead(r: &ReadOut<'_>, buf: &mut Vec<u8>) -> bool {
     true
 }
 
+/// One measured variant: its name and one pass over the input.
+type Variant<'a> = (&'static str, Box<dyn FnMut() + 'a>);
+
 fn main() {
-    // `cargo test --all-targets` runs benches once, unoptimised, without `--bench`: skip then.
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
-    }
-    let text = match load_events() {
+    // Under `cargo test --all-targets` (no `--bench`): a quick smoke run on 300 events, which
+    // still checks that the reader-based mapping and the baseline agree.
+    let smoke = !std::env::args().any(|a| a == "--bench");
+    let text = match load_events(if smoke { 300 } else { 20_000 }) {
         Ok(t) => t,
         Err(why) => {
             eprintln!("reader bench skipped: {why}");
             return;
         }
     };
-    let only = std::env::var("SFMAP_BENCH_ONLY").unwrap_or_default();
+    let only = std::env::var("SFMAP_READER_BENCH_ONLY").unwrap_or_default();
     let wanted = |name: &str| only.is_empty() || only.split(',').any(|o| o == name);
-    let runs: usize = std::env::var("SFMAP_BENCH_RUNS")
+    let runs: usize = std::env::var("SFMAP_READER_BENCH_RUNS")
         .ok()
         .and_then(|r| r.parse().ok())
-        .unwrap_or(9);
+        .unwrap_or(if smoke { 1 } else { 9 });
     let lines: Vec<&str> = jsonl::lines(&text).map(|(_, l)| l).collect();
     let n = lines.len() as f64;
     let mb = text.len() as f64 / 1e6;
     println!(
-        "{} events, {:.1} MB ({:.0} bytes/event), median of {runs} runs, one thread",
+        "{} events, {:.1} MB ({:.0} bytes/event), one thread; median (best) of {runs} runs,",
         lines.len(),
         mb,
         text.len() as f64 / n
     );
+    println!("variants interleaved run by run so that machine load affects them alike");
+    if smoke {
+        println!("(smoke run without --bench: likely unoptimised, the figures mean nothing)");
+    }
 
     let paths: Vec<EventPath> = PATHS.iter().map(|p| EventPath::parse(p).unwrap()).collect();
     let plan = ReadPlan::new(&paths, false);
-    let report = |name: &str, secs: f64| {
-        println!(
-            "{name:<18} {:>10.0} events/s {:>8.1} MB/s {:>8.0} ns/event",
-            n / secs,
-            mb / secs,
-            secs / n * 1e9
-        );
-        n / secs
+    // For profiling: `SFMAP_READER_BENCH_PATHS=a.b,c` times the reader alone with other paths.
+    let reader_plan = match std::env::var("SFMAP_READER_BENCH_PATHS") {
+        Ok(list) => ReadPlan::new(
+            &list
+                .split(',')
+                .map(|p| EventPath::parse(p).unwrap())
+                .collect::<Vec<_>>(),
+            false,
+        ),
+        Err(_) => plan.clone(),
     };
+    let empty_plan = ReadPlan::new(&[], false);
 
-    // 1. The reader alone.
     let mut out = ReadOut::new();
-    let mut found = 0usize;
-    let mut rates = [f64::NAN; 4];
-    if wanted("reader") {
-        let reader = median_secs(runs, || {
+    let mut base_out = Vec::with_capacity(text.len());
+    let mut mine_out = Vec::with_capacity(text.len());
+    let mut slots = ReadOut::new();
+    let mut variants: Vec<Variant<'_>> = Vec::new();
+    // 1. The reader alone.
+    variants.push((
+        "reader",
+        Box::new(|| {
+            let mut found = 0usize;
             for line in &lines {
                 let mut o = std::mem::take(&mut out).recycle();
-                plan.read(line, &mut o).unwrap();
+                reader_plan.read(line, &mut o).unwrap();
                 found += o.slots.iter().filter(|s| s.is_some()).count();
                 out = o.recycle();
             }
-        });
-        black_box(found);
-        rates[0] = report("reader", reader);
-    }
-
+            black_box(found);
+        }),
+    ));
+    // For reference: the floor (validation only) for the reader and for serde_json.
+    variants.push((
+        "reader (no paths)",
+        Box::new(|| {
+            let mut out = ReadOut::new();
+            for line in &lines {
+                black_box(empty_plan.read(line, &mut out).is_ok());
+            }
+        }),
+    ));
+    variants.push((
+        "serde (IgnoredAny)",
+        Box::new(|| {
+            for line in &lines {
+                black_box(serde_json::from_str::<serde::de::IgnoredAny>(line).is_ok());
+            }
+        }),
+    ));
     // 2. Full DOM, then the same lookups.
-    if wanted("dom") {
-        let dom = median_secs(runs, || {
+    variants.push((
+        "serde_json DOM",
+        Box::new(|| {
             let mut found = 0usize;
             for line in &lines {
                 let v: serde_json::Value = serde_json::from_str(line).unwrap();
                 for p in &paths {
                     let hit = p.segments.iter().try_fold(&v, |v, s| match s {
-                        sfmap::event::Segment::Key(k) => v.get(&**k),
-                        sfmap::event::Segment::Index(i) => v.get(*i),
+                        Segment::Key(k) => v.get(&**k),
+                        Segment::Index(i) => v.get(*i),
                     });
                     found += usize::from(hit.is_some());
                 }
             }
             black_box(found);
-        });
-        rates[1] = report("serde_json DOM", dom);
-    }
-
+        }),
+    ));
     // 3. The hand-written program, JSONL in -> JSONL out.
-    let mut base_out = Vec::with_capacity(text.len());
-    if wanted("baseline") {
-        let base = median_secs(runs, || {
+    variants.push((
+        "baseline",
+        Box::new(|| {
             base_out.clear();
             black_box(baseline::run(&text, &mut base_out));
-        });
-        rates[2] = report("baseline", base);
-    }
-
+        }),
+    ));
     // 4. Reader + the mapping by hand, JSONL in -> JSONL out.
-    let mut mine_out = Vec::with_capacity(text.len());
-    let mut slots = ReadOut::new();
-    if wanted("mapping") {
-        let mine = median_secs(runs, || {
+    variants.push((
+        "reader + mapping",
+        Box::new(|| {
             mine_out.clear();
             for (_, line) in jsonl::lines(&text) {
                 reader_map_event(&plan, line, &mut slots, &mut mine_out);
             }
-        });
-        rates[3] = report("reader + mapping", mine);
+            black_box(mine_out.len());
+        }),
+    ));
+    variants.retain(|(name, _)| wanted(name));
+
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
+    for (_, f) in &mut variants {
+        f(); // warm-up
     }
+    for _ in 0..runs {
+        for ((_, f), t) in variants.iter_mut().zip(&mut times) {
+            let start = Instant::now();
+            f();
+            t.push(start.elapsed().as_secs_f64());
+        }
+    }
+    let mut rates = std::collections::HashMap::new();
+    for ((name, _), t) in variants.iter().zip(&mut times) {
+        t.sort_by(f64::total_cmp);
+        let (median, best) = (t[t.len() / 2], t[0]);
+        println!(
+            "{name:<18} {:>9.0} events/s ({:>7.0}) {:>7.1} MB/s ({:>6.1}) {:>6.0} ns/event",
+            n / median,
+            n / best,
+            mb / median,
+            mb / best,
+            median / n * 1e9
+        );
+        rates.insert(*name, n / median);
+    }
+    drop(variants);
+
     if !only.is_empty() {
         return;
     }
-    let [reader_rate, dom_rate, base_rate, mine_rate] = rates;
-
     let parse = |b: &[u8]| -> Vec<serde_json::Value> {
         std::str::from_utf8(b)
             .unwrap()
@@ -312,9 +354,9 @@ fn main() {
         a.len()
     );
     println!(
-        "ratios: reader/DOM {:.2}x, reader/baseline {:.2}x, reader+mapping/baseline {:.2}x",
-        reader_rate / dom_rate,
-        reader_rate / base_rate,
-        mine_rate / base_rate
+        "ratios of medians: reader/DOM {:.2}x, reader/baseline {:.2}x, reader+mapping/baseline {:.2}x",
+        rates["reader"] / rates["serde_json DOM"],
+        rates["reader"] / rates["baseline"],
+        rates["reader + mapping"] / rates["baseline"]
     );
 }

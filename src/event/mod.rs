@@ -19,7 +19,7 @@
 //!   so switching readers never changes which events are reported as broken.
 //! - **Borrowing.** Values borrow from the line, so reading the standard benchmark events
 //!   allocates nothing per event.
-//! - **Safe code only.** The string skipper looks at eight bytes at a time with plain integer
+//! - **Safe code only.** The string skipper looks at sixteen bytes at a time with plain integer
 //!   arithmetic; see `benches/reader.rs` for what that buys.
 //!
 //! The escape hatch (`jmes(...)`) needs the whole event; a plan that uses it asks for

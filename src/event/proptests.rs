@@ -24,7 +24,10 @@ enum Tree {
 
 fn key() -> impl Strategy<Value = String> {
     prop_oneof![
-        4 => prop::sample::select(vec!["a", "b", "c", "traits", "email", "é", "x y", ""]).prop_map(str::to_owned),
+        4 => prop::sample::select(vec![
+            "a", "b", "c", "traits", "email", "é", "x y", "", "exactly_15_byte",
+            "a_rather_long_key_name", "a_rather_long_key_name_2",
+        ]).prop_map(str::to_owned),
         1 => "[ab\"\\\\/\u{e9}\u{1F600}\n\u{1}]{0,3}",
     ]
 }
@@ -208,7 +211,10 @@ fn check_validity(plans: &[ReadPlan], text: &str) -> Result<(), TestCaseError> {
 const WHITESPACE: [&str; 3] = ["", " ", "\n\t \r"];
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    // 512 cases by default; set PROPTEST_CASES for a longer run.
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(512)
+    ))]
 
     #[test]
     fn slots_equal_serde_json_lookups(
