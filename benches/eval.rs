@@ -1,1 +1,183 @@
-fn main() {}
+//! The evaluation benchmark (issue 2): one core, the standard seeded events.
+//!
+//! (a) eval over events already in memory (read + evaluate, no output), events/s;
+//! (b) JSONL in → record-operation JSONL out, events/s and MB/s;
+//! (c) the hand-written serde_json program doing the same extraction, side by side;
+//! plus two threads against one for (b), and compiling a 50-mapping file.
+//!
+//! `cargo bench --bench eval` (set `SFMAP_BENCH_EVENTS` to change the count, default 100000).
+//! Each figure is the median of several runs; ratios are taken within one run.
+
+#[path = "support/baseline.rs"]
+mod baseline;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use sfmap::cli::eval::eval_stream;
+use sfmap::eval::{Evaluator, EventResult, Scratch};
+use sfmap::schema::Schema;
+
+const RUNS: usize = 7;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn time(mut f: impl FnMut()) -> Duration {
+    f(); // warm up
+    median(
+        (0..RUNS)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn events(n: usize) -> Option<String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let file = root.join(format!("target/bench-events-{n}.jsonl"));
+    if !file.exists() {
+        let script = root.join("../shared/bench/gen-events.js");
+        let ok = Command::new("node")
+            .arg(&script)
+            .arg(n.to_string())
+            .arg(&file)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!(
+                "skipping: could not run node {} (node and ../shared are needed)",
+                script.display()
+            );
+            return None;
+        }
+    }
+    std::fs::read_to_string(&file).ok()
+}
+
+fn main() {
+    // `cargo test --all-targets` runs benches once as tests: do nothing then.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let n: usize = std::env::var("SFMAP_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let Some(input) = events(n) else { return };
+    let mb = input.len() as f64 / 1e6;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(root.join("benches/lead_bench.sfmap")).unwrap();
+    let schema = Schema::builtin();
+    let loaded = sfmap::cli::load::load_text("lead_bench.sfmap", source.clone(), &schema);
+    assert!(
+        loaded.diagnostics.is_empty(),
+        "bench mapping must check clean"
+    );
+    let plan = &loaded.compiled.plan;
+    let lines: Vec<&str> = input.lines().collect();
+    println!(
+        "events: {n} ({:.1} MB, {:.0} bytes/event)",
+        mb,
+        input.len() as f64 / n as f64
+    );
+
+    // (a) eval, events in memory.
+    let evaluator = Evaluator::new(plan);
+    let mut ops = 0usize;
+    let a = time(|| {
+        ops = 0;
+        for line in &lines {
+            let mut scratch = Scratch::default();
+            let mut result = EventResult::default();
+            evaluator
+                .eval_json(line, &mut scratch, false, &mut result)
+                .unwrap();
+            ops += result.outcomes.len();
+        }
+    });
+    // (b) JSONL in → JSONL out.
+    let mut out_len = 0;
+    let b = time(|| {
+        let mut out = Vec::with_capacity(input.len());
+        eval_stream(plan, input.as_bytes(), &mut out, false).unwrap();
+        out_len = out.len();
+    });
+    // (c) the hand-written serde_json program.
+    let mut c_ops = 0;
+    let c = time(|| {
+        let mut out = Vec::with_capacity(input.len());
+        c_ops = baseline::run(&input, &mut out).0;
+    });
+    // (b) on two threads, each half of the input.
+    let mid = input[..input.len() / 2].rfind('\n').map_or(0, |i| i + 1);
+    let halves = [&input[..mid], &input[mid..]];
+    let b2 = time(|| {
+        std::thread::scope(|s| {
+            for half in halves {
+                s.spawn(move || {
+                    let mut out = Vec::with_capacity(half.len());
+                    eval_stream(plan, half.as_bytes(), &mut out, false).unwrap();
+                });
+            }
+        });
+    });
+    // Compiling a 50-mapping file.
+    let body = source.split_once("mapping lead_bench").unwrap().1;
+    let fifty: String = (0..50)
+        .map(|i| format!("mapping lead_{i}{body}\n"))
+        .collect();
+    let compile = median(
+        (0..21)
+            .map(|_| {
+                let t = Instant::now();
+                let parsed = sfmap::syntax::parse(&fifty);
+                let compiled = sfmap::compile::compile(&parsed.file, &schema, "fifty");
+                assert_eq!(compiled.plan.mappings.len(), 50);
+                t.elapsed()
+            })
+            .collect(),
+    );
+
+    let rate = |d: Duration| n as f64 / d.as_secs_f64();
+    println!(
+        "operations: {ops} (baseline {c_ops}); output {:.1} MB",
+        out_len as f64 / 1e6
+    );
+    println!(
+        "(a) eval, in memory        {:>9.0} events/s  (median {:?})",
+        rate(a),
+        a
+    );
+    println!(
+        "(b) JSONL in -> JSONL out  {:>9.0} events/s  {:>6.0} MB/s  (median {:?})",
+        rate(b),
+        mb / b.as_secs_f64(),
+        b
+    );
+    println!(
+        "(c) hand-written serde     {:>9.0} events/s  {:>6.0} MB/s  (median {:?})",
+        rate(c),
+        mb / c.as_secs_f64(),
+        c
+    );
+    println!(
+        "    ratio (b)/(c)          {:>9.2}",
+        c.as_secs_f64() / b.as_secs_f64()
+    );
+    println!(
+        "(b) two threads            {:>9.0} events/s  = {:.2}x one thread",
+        rate(b2),
+        b.as_secs_f64() / b2.as_secs_f64()
+    );
+    println!(
+        "compile 50 mappings        {:>9.2} ms (median of 21)",
+        compile.as_secs_f64() * 1e3
+    );
+}

@@ -102,10 +102,28 @@ pub fn eval_stream(
     let evaluator = Evaluator::new(plan);
     let mut reader = LineReader::new(input);
     let mut stats = Stats::default();
-    while let Some((line_no, line)) = reader.next_line()? {
+    // Scratch space reused across lines (emptied and re-typed for each line).
+    let mut spare: Option<(Scratch<'static>, EventResult<'_, 'static>)> = None;
+    while let Some(next) = reader.next_line() {
+        let (line_no, line) = match next {
+            Ok(ok) => ok,
+            Err(crate::event::jsonl::LineError::Io(e)) => return Err(e),
+            Err(e @ crate::event::jsonl::LineError::InvalidUtf8 { line, .. }) => {
+                stats.events += 1;
+                stats.malformed += 1;
+                eprintln!("{e}");
+                let message = serde_json::to_string(&e.to_string())?;
+                writeln!(
+                    out,
+                    "{{\"line\":{line},\"error\":{{\"code\":\"MALFORMED_EVENT\",\"message\":{message}}}}}"
+                )?;
+                continue;
+            }
+        };
         stats.events += 1;
-        let mut result = EventResult::default();
-        let mut scratch = Scratch::default();
+        let (scratch, result) = spare.take().unwrap_or_default();
+        let mut scratch: Scratch<'_> = scratch.recycle();
+        let mut result: EventResult<'_, '_> = result.recycle();
         match evaluator.eval_json(line, &mut scratch, explain, &mut result) {
             Ok(()) => {
                 for o in &result.outcomes {
@@ -116,6 +134,7 @@ pub fn eval_stream(
                     }
                 }
                 write_jsonl(out, line_no, &result)?;
+                spare = Some((scratch.recycle(), result.recycle()));
             }
             Err(e) => {
                 stats.malformed += 1;

@@ -7,7 +7,9 @@ pub mod check;
 pub mod eval;
 pub mod fmt;
 pub mod load;
+pub mod migrate;
 pub mod plan;
+pub mod run;
 
 use std::process::ExitCode;
 
@@ -34,6 +36,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Run a local Salesforce-compatible org.
     Emulate(crate::emulate::args::EmulateArgs),
+    Migrate(migrate::MigrateArgs),
+    Run(run::RunArgs),
 }
 
 /// Entry point used by `main`.
@@ -45,6 +49,8 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Emulate(args) => args.run(),
+        Command::Migrate(args) => migrate::run(args),
+        Command::Run(args) => run::run(args),
     }
 }
 

@@ -379,11 +379,15 @@ impl MappingCtx<'_, '_, '_> {
                                         e.value.span,
                                         "may be absent",
                                     )
-                                    .with_help(format!(
-                                        "add a fallback: `{} = coalesce({}, \"Unknown\")`; events without it fail as MISSING_REQUIRED",
-                                        req.name,
-                                        print::expr(e.value)
-                                    )),
+                                    .with_help(if req.field_type.is_text() {
+                                        format!(
+                                            "add a fallback: `{} = coalesce({}, \"Unknown\")`; events without it fail as MISSING_REQUIRED",
+                                            req.name,
+                                            print::expr(e.value)
+                                        )
+                                    } else {
+                                        "add a fallback with `coalesce(...)`, or require the value in the `where` condition; events without it fail as MISSING_REQUIRED".to_string()
+                                    }),
                                 );
                             }
                         }

@@ -31,6 +31,15 @@ pub struct Scratch<'a> {
     out: ReadOut<'a>,
 }
 
+impl Scratch<'_> {
+    /// Empties the scratch space and re-types it for another input line, keeping allocations.
+    pub fn recycle<'b>(self) -> Scratch<'b> {
+        Scratch {
+            out: self.out.recycle(),
+        }
+    }
+}
+
 /// What happened to one mapping for one event.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
@@ -90,6 +99,19 @@ pub struct Skip<'p> {
 pub struct EventResult<'p, 'a> {
     pub message_id: Option<Cow<'a, str>>,
     pub outcomes: Vec<Outcome<'p, 'a>>,
+}
+
+impl<'p> EventResult<'p, '_> {
+    /// Empties the result and re-types it for another input line, keeping the allocation.
+    pub fn recycle<'b>(self) -> EventResult<'p, 'b> {
+        let mut outcomes = self.outcomes;
+        outcomes.clear();
+        EventResult {
+            message_id: None,
+            // An in-place collect of an empty vector: the allocation is kept.
+            outcomes: outcomes.into_iter().map(|_| unreachable!()).collect(),
+        }
+    }
 }
 
 impl<'p> Evaluator<'p> {

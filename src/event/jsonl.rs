@@ -1,36 +1,185 @@
-//! JSONL input: numbered lines, blank lines skipped, `\r\n` handled.
+//! JSONL input: one event per line, with 1-based line numbers for error messages.
+//!
+//! Blank lines (empty or only spaces, tabs and `\r`) are skipped but still counted, so a line
+//! number always matches what an editor shows. A trailing `\r` (Windows line ends) is removed.
+//! [`LineReader`] reuses one buffer for every line, so reading a stream allocates nothing per
+//! line; it cannot be an `Iterator` because each line borrows that buffer.
 
-use std::io::BufRead;
+use std::io::{self, BufRead};
 
-/// Reads lines from a `BufRead` into one reusable buffer.
+/// Lines of an in-memory JSONL text: `(line_number, line)`, skipping blank lines.
+#[derive(Debug, Clone)]
+pub struct Lines<'a> {
+    rest: &'a str,
+    line_no: usize,
+}
+
+/// Iterates over the non-blank lines of `text`.
+pub fn lines(text: &str) -> Lines<'_> {
+    Lines {
+        rest: text,
+        line_no: 0,
+    }
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'))
+}
+
+fn trim_line_end(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<(usize, &'a str)> {
+        while !self.rest.is_empty() {
+            let (line, rest) = match self.rest.find('\n') {
+                Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
+                None => (self.rest, ""),
+            };
+            self.rest = rest;
+            self.line_no += 1;
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if !is_blank(line.as_bytes()) {
+                return Some((self.line_no, line));
+            }
+        }
+        None
+    }
+}
+
+/// Why a line could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LineError {
+    /// The line is not UTF-8. Only this line is lost; reading can go on.
+    #[error("line {line}: the text is not valid UTF-8 (at byte {offset})")]
+    InvalidUtf8 {
+        /// 1-based line number.
+        line: usize,
+        /// Byte offset of the first invalid byte within the line.
+        offset: usize,
+    },
+    /// The input itself failed; stop reading.
+    #[error("could not read the input: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Reads JSONL from a [`BufRead`], one reused buffer for all lines.
+#[derive(Debug)]
 pub struct LineReader<R> {
-    input: R,
-    buf: String,
-    line: usize,
+    inner: R,
+    buf: Vec<u8>,
+    line_no: usize,
 }
 
 impl<R: BufRead> LineReader<R> {
-    pub fn new(input: R) -> Self {
+    /// Wraps a buffered reader.
+    pub fn new(inner: R) -> LineReader<R> {
         LineReader {
-            input,
-            buf: String::new(),
-            line: 0,
+            inner,
+            buf: Vec::with_capacity(4096),
+            line_no: 0,
         }
     }
 
-    /// The next non-blank line and its 1-based number, or `None` at the end.
-    pub fn next_line(&mut self) -> std::io::Result<Option<(usize, &str)>> {
+    /// The number of the last line read (blank lines included).
+    pub fn line_number(&self) -> usize {
+        self.line_no
+    }
+
+    /// The next non-blank line as `(line_number, line)`, or `None` at the end of the input.
+    /// After [`LineError::InvalidUtf8`] the next call continues with the following line.
+    pub fn next_line(&mut self) -> Option<Result<(usize, &str), LineError>> {
         loop {
             self.buf.clear();
-            if self.input.read_line(&mut self.buf)? == 0 {
-                return Ok(None);
+            match self.inner.read_until(b'\n', &mut self.buf) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Some(Err(LineError::Io(e))),
             }
-            self.line += 1;
-            let trimmed = self.buf.trim_end_matches(['\n', '\r']);
-            if !trimmed.trim().is_empty() {
-                let len = trimmed.len();
-                return Ok(Some((self.line, &self.buf[..len])));
+            self.line_no += 1;
+            if !is_blank(trim_line_end(&self.buf)) {
+                break;
             }
         }
+        let line_no = self.line_no;
+        let line = trim_line_end(&self.buf);
+        Some(match std::str::from_utf8(line) {
+            Ok(text) => Ok((line_no, text)),
+            Err(e) => Err(LineError::InvalidUtf8 {
+                line: line_no,
+                offset: e.valid_up_to(),
+            }),
+        })
+    }
+
+    /// Gives back the wrapped reader.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn str_lines_skip_blanks_and_keep_numbers() {
+        let text = "{\"a\":1}\r\n\n  \r\n{\"b\":2}\n\t\n{\"c\":3}";
+        let got: Vec<_> = lines(text).collect();
+        assert_eq!(got, [(1, "{\"a\":1}"), (4, "{\"b\":2}"), (6, "{\"c\":3}")]);
+        assert_eq!(lines("").count(), 0);
+        assert_eq!(lines("\n\n").count(), 0);
+        assert_eq!(lines("x\n").collect::<Vec<_>>(), [(1, "x")]);
+    }
+
+    fn collect_reader(input: &[u8]) -> Vec<Result<(usize, String), String>> {
+        let mut r = LineReader::new(input);
+        let mut out = Vec::new();
+        while let Some(item) = r.next_line() {
+            out.push(
+                item.map(|(n, l)| (n, l.to_owned()))
+                    .map_err(|e| e.to_string()),
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn reader_matches_str_lines() {
+        let text = "{\"a\":1}\r\n\n  \r\n{\"b\":2}\n\t\n{\"c\":3}";
+        let from_reader: Vec<_> = collect_reader(text.as_bytes())
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        let from_str: Vec<_> = lines(text).map(|(n, l)| (n, l.to_owned())).collect();
+        assert_eq!(from_reader, from_str);
+    }
+
+    #[test]
+    fn reader_reports_bad_utf8_and_continues() {
+        let got = collect_reader(b"{}\nab\xffcd\n{\"x\":1}\n");
+        assert_eq!(
+            got,
+            [
+                Ok((1, "{}".to_owned())),
+                Err("line 2: the text is not valid UTF-8 (at byte 2)".to_owned()),
+                Ok((3, "{\"x\":1}".to_owned())),
+            ]
+        );
+    }
+
+    #[test]
+    fn reader_reuses_its_buffer() {
+        let mut r = LineReader::new(&b"{\"a\":\"0123456789\"}\n{}\n"[..]);
+        let first = r.next_line().unwrap().unwrap().1.as_ptr();
+        let second = r.next_line().unwrap().unwrap().1.as_ptr();
+        assert_eq!(first, second);
+        assert!(r.next_line().is_none());
+        assert_eq!(r.line_number(), 2);
     }
 }

@@ -198,7 +198,9 @@ mod tests {
         assert_eq!(v.get_key("n"), Some(&Value::Null));
         assert_eq!(v.get_key("missing"), None);
         assert_eq!(
-            v.get_key("a").unwrap().get_index(0).unwrap().type_name(),
+            v.get_path(&[Segment::key("a"), Segment::key("b"), Segment::Index(0)])
+                .unwrap()
+                .type_name(),
             "number"
         );
         assert_eq!(v.get_index(0), None);

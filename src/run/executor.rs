@@ -1,0 +1,729 @@
+//! The executor: events in, flushes of record operations out, every event's outcome recorded.
+//!
+//! Events are evaluated as they are read; each mapping's operations collect into a flush. A
+//! flush costs one batched lookup query per chunk of matcher values (when the mapping matches
+//! by query), then one sObject Collections call per 200 records — or Bulk API 2.0 jobs when the
+//! mapping asks for bulk or the flush is large. Results map back to every event.
+//!
+//! **No duplicate on retry.** The client never repeats a create whose outcome is unknown; the
+//! executor then looks for the record (by the written values, created since the flush began)
+//! and only creates it again when it is not there. A resumed run does the same for events the
+//! ledger shows as sent but not finished.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde_json::{Map, Value};
+
+use super::flush::{self, Op, Settled, Write as FlushWrite};
+use super::ledger::{Ledger, LedgerError, Outcome};
+use super::lookup;
+use crate::eval::{Evaluator, EventResult, FieldValue, Outcome as EvalOutcome, Scratch};
+use crate::plan::{Mapping, Plan, Strategy};
+use crate::salesforce::{
+    BulkJob, BulkOperation, Client, RecordResult, RowOutcome, SfError, csv_out, soql,
+};
+use crate::schema::FieldType;
+
+/// Run settings.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Operations per mapping collected before a flush.
+    pub flush_size: usize,
+    /// A flush with more records than this goes through Bulk API 2.0.
+    pub bulk_threshold: usize,
+    /// Evaluate and look up, but write nothing.
+    pub dry_run: bool,
+    /// Stop cleanly once this many API calls are spent.
+    pub max_api_calls: Option<u64>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            flush_size: 2000,
+            bulk_threshold: 20_000,
+            dry_run: false,
+            max_api_calls: None,
+        }
+    }
+}
+
+/// Why a run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error("cannot write the report: {0}")]
+    Report(#[from] std::io::Error),
+    #[error("API budget of {0} calls reached; run again to deliver the rest")]
+    Budget(u64),
+    #[error("{0}")]
+    Salesforce(#[from] SfError),
+}
+
+/// Counts for the final summary.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Summary {
+    pub events: u64,
+    pub outcomes: BTreeMap<&'static str, u64>,
+    /// Events a previous run already delivered (from the ledger).
+    pub already_done: u64,
+    pub api_calls: u64,
+    pub limits: Option<(u64, u64)>,
+}
+
+struct Pending {
+    key: String,
+    line: usize,
+    raw: String,
+    op: Op,
+    resumed: bool,
+}
+
+/// Delivers events; call [`Executor::push`] per line, then [`Executor::finish`].
+pub struct Executor<'p> {
+    plan: &'p Plan,
+    evaluator: Evaluator<'p>,
+    client: Client,
+    ledger: Ledger,
+    opts: Options,
+    pending: Vec<Vec<Pending>>,
+    report: Option<Box<dyn Write + Send + 'p>>,
+    dead_letter: Option<Box<dyn Write + Send + 'p>>,
+    summary: Summary,
+}
+
+impl<'p> Executor<'p> {
+    pub fn new(plan: &'p Plan, client: Client, ledger: Ledger, opts: Options) -> Executor<'p> {
+        Executor {
+            plan,
+            evaluator: Evaluator::new(plan),
+            client,
+            ledger,
+            opts,
+            pending: plan.mappings.iter().map(|_| Vec::new()).collect(),
+            report: None,
+            dead_letter: None,
+            summary: Summary::default(),
+        }
+    }
+
+    /// Writes each event's outcome as a JSON line.
+    pub fn with_report(mut self, w: impl Write + Send + 'p) -> Self {
+        self.report = Some(Box::new(w));
+        self
+    }
+
+    /// Writes the original line of each failed event (for `sfmap replay`).
+    pub fn with_dead_letter(mut self, w: impl Write + Send + 'p) -> Self {
+        self.dead_letter = Some(Box::new(w));
+        self
+    }
+
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// Evaluates one input line and queues its operations, flushing full buffers.
+    pub async fn push(&mut self, line_no: usize, line: &str) -> Result<(), RunError> {
+        self.summary.events += 1;
+        let mut scratch = Scratch::default();
+        let mut result = EventResult::default();
+        if let Err(e) = self
+            .evaluator
+            .eval_json(line, &mut scratch, false, &mut result)
+        {
+            let key = format!("line:{line_no}");
+            self.settle(&[(
+                Outcome::failed(&key, line_no, "", "MALFORMED_EVENT", &e.to_string()),
+                line.to_string(),
+            )])?;
+            return Ok(());
+        }
+        let key = result
+            .message_id
+            .as_deref()
+            .map_or_else(|| format!("line:{line_no}"), str::to_string);
+        let mut fired = false;
+        let mut settled = Vec::new();
+        let mut full = Vec::new();
+        for outcome in &result.outcomes {
+            match outcome {
+                EvalOutcome::Skipped(_) => {}
+                EvalOutcome::Error(e) => {
+                    fired = true;
+                    settled.push((
+                        Outcome::failed(&key, line_no, &e.mapping.name, e.code, &e.message),
+                        line.to_string(),
+                    ));
+                }
+                EvalOutcome::Op(op) => {
+                    fired = true;
+                    let index = self
+                        .plan
+                        .mappings
+                        .iter()
+                        .position(|m| std::ptr::eq(m, op.mapping))
+                        .unwrap_or(0);
+                    let state = self.ledger.state(&key, &op.mapping.name)?;
+                    if state.as_deref() == Some("done")
+                        && !self.ledger_failed(&key, &op.mapping.name)?
+                    {
+                        self.summary.already_done += 1;
+                        continue;
+                    }
+                    self.pending[index].push(Pending {
+                        key: key.clone(),
+                        line: line_no,
+                        raw: line.to_string(),
+                        op: owned_op(op),
+                        resumed: state.as_deref() == Some("sent"),
+                    });
+                    if self.pending[index].len() >= self.opts.flush_size {
+                        full.push(index);
+                    }
+                }
+            }
+        }
+        if !fired {
+            let mut o = Outcome::failed(&key, line_no, "", "", "");
+            o.outcome = "skipped";
+            o.error_code = None;
+            o.error_message = Some("no mapping fires on this event".into());
+            settled.push((o, String::new()));
+        }
+        self.settle(&settled)?;
+        for index in full {
+            self.flush(index).await?;
+        }
+        Ok(())
+    }
+
+    fn ledger_failed(&self, _key: &str, _mapping: &str) -> Result<bool, RunError> {
+        // Failed events are retried by a new run; the ledger keeps their last outcome.
+        Ok(false)
+    }
+
+    /// Flushes everything left and returns the summary.
+    pub async fn finish(mut self) -> Result<Summary, RunError> {
+        for index in 0..self.pending.len() {
+            self.flush(index).await?;
+        }
+        if let Some(r) = self.report.as_mut() {
+            r.flush()?;
+        }
+        if let Some(d) = self.dead_letter.as_mut() {
+            d.flush()?;
+        }
+        self.summary.api_calls = self.client.api_calls();
+        self.summary.limits = self.client.limits();
+        Ok(self.summary)
+    }
+
+    /// Sends one mapping's queued operations.
+    async fn flush(&mut self, index: usize) -> Result<(), RunError> {
+        let batch = std::mem::take(&mut self.pending[index]);
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if let Some(max) = self.opts.max_api_calls {
+            if self.client.api_calls() >= max {
+                return Err(RunError::Budget(max));
+            }
+        }
+        let mapping = &self.plan.mappings[index];
+        let calls_before = self.client.api_calls();
+        let started = chrono::Utc::now() - chrono::Duration::minutes(5);
+        let ops: Vec<Op> = batch
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut op = p.op.clone();
+                op.event = i as u64;
+                op
+            })
+            .collect();
+        let mut results: Vec<Option<WriteResult>> = vec![None; batch.len()];
+        let found = if mapping.strategy == Strategy::Query {
+            match lookup::find(&self.client, mapping, &ops).await {
+                Ok(f) => f,
+                Err(e) => {
+                    let err = (
+                        e.code().unwrap_or("LOOKUP_FAILED").to_string(),
+                        e.to_string(),
+                    );
+                    results.iter_mut().for_each(|r| *r = Some(Err(err.clone())));
+                    return self.conclude(mapping, &batch, results, calls_before);
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        let writes = flush::plan(mapping, &ops, &found);
+        for (event, settled) in &writes.settled {
+            results[*event as usize] = Some(match settled {
+                Settled::Skipped(_) => Ok(("skipped", None)),
+                Settled::CreatedThenDeleted => Ok(("deleted", None)),
+                Settled::Failed { code, message } => Err(((*code).to_string(), message.clone())),
+            });
+        }
+        if self.opts.dry_run {
+            for (kind, list) in [
+                ("would_create", &writes.creates),
+                ("would_update", &writes.updates),
+                ("would_upsert", &writes.upserts),
+                ("would_delete", &writes.deletes),
+            ] {
+                for w in list {
+                    for e in &w.events {
+                        results[*e as usize] = Some(Ok((kind, w.id.clone())));
+                    }
+                }
+            }
+            return self.conclude(mapping, &batch, results, calls_before);
+        }
+        let sent: Vec<(String, String, usize)> = [
+            &writes.creates,
+            &writes.updates,
+            &writes.upserts,
+            &writes.deletes,
+        ]
+        .iter()
+        .flat_map(|l| l.iter())
+        .flat_map(|w| w.events.iter())
+        .map(|e| {
+            let p = &batch[*e as usize];
+            (p.key.clone(), mapping.name.clone(), p.line)
+        })
+        .collect();
+        self.ledger.mark_sent(&sent)?;
+        let total = writes.creates.len()
+            + writes.updates.len()
+            + writes.upserts.len()
+            + writes.deletes.len();
+        let bulk = mapping.bulk.is_some() || total > self.opts.bulk_threshold;
+        // Creates of events a crashed run may already have sent: look for them first.
+        let mut creates = writes.creates.clone();
+        if creates
+            .iter()
+            .any(|w| w.events.iter().any(|e| batch[*e as usize].resumed))
+        {
+            let mut still = Vec::new();
+            for w in creates {
+                if w.events.iter().any(|e| batch[*e as usize].resumed) {
+                    if let Some(id) = self
+                        .find_created(mapping, &w, started - chrono::Duration::days(1))
+                        .await
+                    {
+                        for e in &w.events {
+                            results[*e as usize] = Some(Ok(("created", Some(id.clone()))));
+                        }
+                        continue;
+                    }
+                }
+                still.push(w);
+            }
+            creates = still;
+        }
+        let kinds: [(Kind, Vec<FlushWrite>); 4] = [
+            (Kind::Create, creates),
+            (Kind::Update, writes.updates),
+            (Kind::Upsert, writes.upserts),
+            (Kind::Delete, writes.deletes),
+        ];
+        for (kind, list) in kinds {
+            if list.is_empty() {
+                continue;
+            }
+            let outcome = if bulk {
+                self.send_bulk(mapping, kind, &list).await
+            } else {
+                self.send_rest(mapping, kind, &list, started).await
+            };
+            for (w, r) in list.iter().zip(outcome) {
+                for (n, e) in w.events.iter().enumerate() {
+                    // Later events merged into a create changed the record it made.
+                    let r = match &r {
+                        Ok(("created", id)) if n > 0 => Ok(("updated", id.clone())),
+                        other => other.clone(),
+                    };
+                    results[*e as usize] = Some(r);
+                }
+            }
+        }
+        self.conclude(mapping, &batch, results, calls_before)
+    }
+
+    async fn send_rest(
+        &self,
+        mapping: &Mapping,
+        kind: Kind,
+        writes: &[FlushWrite],
+        started: chrono::DateTime<chrono::Utc>,
+    ) -> Vec<WriteResult> {
+        let object = &mapping.object;
+        let records: Vec<Map<String, Value>> = writes
+            .iter()
+            .map(|w| {
+                let mut r = w.fields.clone();
+                if matches!(kind, Kind::Update) {
+                    if let Some(id) = &w.id {
+                        r.insert("Id".into(), Value::String(id.clone()));
+                    }
+                }
+                r
+            })
+            .collect();
+        let mut out = Vec::with_capacity(writes.len());
+        for (chunk_writes, chunk) in writes.chunks(200).zip(records.chunks(200)) {
+            let sent = match kind {
+                Kind::Create => self.client.create(object, chunk).await,
+                Kind::Update => self.client.update(object, chunk).await,
+                Kind::Upsert => {
+                    self.client
+                        .upsert(object, &mapping.matchers[0].field, chunk)
+                        .await
+                }
+                Kind::Delete => {
+                    let ids: Vec<String> =
+                        chunk_writes.iter().filter_map(|w| w.id.clone()).collect();
+                    self.client.delete(&ids).await
+                }
+            };
+            match sent {
+                Ok(results) => out.extend(results.into_iter().map(|r| record_result(kind, r))),
+                Err(SfError::OutcomeUnknown { .. }) if kind == Kind::Create => {
+                    // The create may have happened: look before sending it again.
+                    for w in chunk_writes {
+                        match self.find_created(mapping, w, started).await {
+                            Some(id) => out.push(Ok(("created", Some(id)))),
+                            None => {
+                                let again = self
+                                    .client
+                                    .create(object, std::slice::from_ref(&w.fields))
+                                    .await;
+                                out.push(match again {
+                                    Ok(mut r) if !r.is_empty() => record_result(kind, r.remove(0)),
+                                    Ok(_) => {
+                                        Err(("OUTCOME_UNKNOWN".into(), "no result returned".into()))
+                                    }
+                                    Err(e) => Err(sf_error(&e)),
+                                });
+                            }
+                        }
+                    }
+                }
+                Err(e) => out.extend(chunk_writes.iter().map(|_| Err(sf_error(&e)))),
+            }
+        }
+        out
+    }
+
+    /// Finds a record this run created for a write whose outcome is unknown: same values,
+    /// created since `since`. `None` when none is found or the write has no searchable value.
+    async fn find_created(
+        &self,
+        mapping: &Mapping,
+        w: &FlushWrite,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Option<String> {
+        let mut clauses = Vec::new();
+        for (name, value) in &w.fields {
+            let searchable = mapping
+                .fields
+                .iter()
+                .find(|f| &f.name == name)
+                .is_none_or(|f| {
+                    !matches!(
+                        f.field_type,
+                        FieldType::Textarea | FieldType::Multipicklist | FieldType::Base64
+                    )
+                })
+                && matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_));
+            if searchable && soql::is_identifier(name) {
+                if let Ok(l) = soql::literal(value) {
+                    clauses.push(format!("{name} = {l}"));
+                }
+            }
+        }
+        if clauses.is_empty() {
+            return None;
+        }
+        let q = format!(
+            "SELECT Id FROM {} WHERE {} AND CreatedDate >= {} ORDER BY CreatedDate DESC LIMIT 1",
+            mapping.object,
+            clauses.join(" AND "),
+            since.format("%Y-%m-%dT%H:%M:%SZ")
+        );
+        let rows = self.client.query(&q).await.ok()?;
+        rows.first()
+            .and_then(|r| r.get("Id"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
+
+    async fn send_bulk(
+        &self,
+        mapping: &Mapping,
+        kind: Kind,
+        writes: &[FlushWrite],
+    ) -> Vec<WriteResult> {
+        let batch_size = mapping
+            .bulk
+            .as_ref()
+            .map_or(10_000, |b| b.batch_size as usize);
+        let hard = mapping.bulk.as_ref().is_some_and(|b| b.hard_delete);
+        let mut out = Vec::with_capacity(writes.len());
+        for chunk in writes.chunks(batch_size.max(1)) {
+            let (job, csv) = match kind {
+                Kind::Delete => {
+                    let ids: Vec<String> = chunk.iter().filter_map(|w| w.id.clone()).collect();
+                    let op = if hard {
+                        BulkOperation::HardDelete
+                    } else {
+                        BulkOperation::Delete
+                    };
+                    (
+                        BulkJob::new(mapping.object.clone(), op),
+                        Ok(csv_out::ids(&ids)),
+                    )
+                }
+                _ => {
+                    let records: Vec<Map<String, Value>> = chunk
+                        .iter()
+                        .map(|w| {
+                            let mut r = w.fields.clone();
+                            if kind == Kind::Update {
+                                if let Some(id) = &w.id {
+                                    r.insert("Id".into(), Value::String(id.clone()));
+                                }
+                            }
+                            r
+                        })
+                        .collect();
+                    let mut job = BulkJob::new(
+                        mapping.object.clone(),
+                        match kind {
+                            Kind::Create => BulkOperation::Insert,
+                            Kind::Update => BulkOperation::Update,
+                            _ => BulkOperation::Upsert,
+                        },
+                    );
+                    if kind == Kind::Upsert {
+                        job.external_id_field = Some(mapping.matchers[0].field.clone());
+                    }
+                    (job, csv_out::build(&records))
+                }
+            };
+            let csv = match csv {
+                Ok(c) => c,
+                Err(e) => {
+                    out.extend(
+                        chunk
+                            .iter()
+                            .map(|_| Err(("INVALID_CSV".to_string(), e.to_string()))),
+                    );
+                    continue;
+                }
+            };
+            match self.client.bulk(job, csv.bytes).await {
+                Ok(outcome) => {
+                    let mut per_row: Vec<WriteResult> = vec![
+                        Err((
+                            "NOT_PROCESSED".into(),
+                            "the bulk job returned no result for this row".into()
+                        ));
+                        chunk.len()
+                    ];
+                    for row in outcome.rows {
+                        let Some(i) = row.index.filter(|i| *i < chunk.len()) else {
+                            continue;
+                        };
+                        per_row[i] = match row.outcome {
+                            RowOutcome::Success { id, created } => Ok((
+                                match kind {
+                                    Kind::Delete => "deleted",
+                                    Kind::Create => "created",
+                                    _ if created => "created",
+                                    _ => "updated",
+                                },
+                                Some(id),
+                            )),
+                            RowOutcome::Failed { errors, .. } => Err(errors.first().map_or_else(
+                                || ("FAILED".to_string(), "the row failed".to_string()),
+                                |e| (e.status_code.clone(), e.message.clone()),
+                            )),
+                            RowOutcome::Unprocessed => Err((
+                                "NOT_PROCESSED".into(),
+                                "the bulk job did not process this row".into(),
+                            )),
+                            _ => Err((
+                                "NOT_PROCESSED".into(),
+                                "the bulk job returned no result for this row".into(),
+                            )),
+                        };
+                    }
+                    out.extend(per_row);
+                }
+                Err(e) => out.extend(chunk.iter().map(|_| Err(sf_error(&e)))),
+            }
+        }
+        out
+    }
+
+    /// Records a flush's outcomes: ledger, report, dead letters, counts.
+    fn conclude(
+        &mut self,
+        mapping: &Mapping,
+        batch: &[Pending],
+        results: Vec<Option<WriteResult>>,
+        calls_before: u64,
+    ) -> Result<(), RunError> {
+        let spent = self.client.api_calls().saturating_sub(calls_before) as f64;
+        let share = spent / batch.len().max(1) as f64;
+        let mut settled = Vec::with_capacity(batch.len());
+        for (p, r) in batch.iter().zip(results) {
+            let mut o = match r {
+                Some(Ok((outcome, id))) => Outcome {
+                    key: p.key.clone(),
+                    line: p.line,
+                    mapping: mapping.name.clone(),
+                    outcome,
+                    record_id: id,
+                    error_code: None,
+                    error_message: None,
+                    api_calls: 0.0,
+                },
+                Some(Err((code, message))) => {
+                    Outcome::failed(&p.key, p.line, &mapping.name, &code, &message)
+                }
+                None => Outcome::failed(
+                    &p.key,
+                    p.line,
+                    &mapping.name,
+                    "INTERNAL",
+                    "no outcome was recorded",
+                ),
+            };
+            o.api_calls = share;
+            settled.push((o, p.raw.clone()));
+        }
+        self.settle(&settled)
+    }
+
+    fn settle(&mut self, outcomes: &[(Outcome, String)]) -> Result<(), RunError> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<Outcome> = outcomes.iter().map(|(o, _)| o.clone()).collect();
+        self.ledger.record(&list)?;
+        for (o, raw) in outcomes {
+            *self.summary.outcomes.entry(o.outcome).or_default() += 1;
+            if let Some(r) = self.report.as_mut() {
+                serde_json::to_writer(&mut *r, o).map_err(std::io::Error::other)?;
+                r.write_all(b"\n")?;
+            }
+            if o.outcome == "failed" && !raw.is_empty() {
+                if let Some(d) = self.dead_letter.as_mut() {
+                    d.write_all(raw.as_bytes())?;
+                    d.write_all(b"\n")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+type WriteResult = Result<(&'static str, Option<String>), (String, String)>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Create,
+    Update,
+    Upsert,
+    Delete,
+}
+
+fn record_result(kind: Kind, r: RecordResult) -> WriteResult {
+    if r.success {
+        Ok((
+            match kind {
+                Kind::Create => "created",
+                Kind::Delete => "deleted",
+                Kind::Update => "updated",
+                Kind::Upsert if r.created == Some(true) => "created",
+                Kind::Upsert => "updated",
+            },
+            r.id,
+        ))
+    } else {
+        Err(r.errors.first().map_or_else(
+            || {
+                (
+                    "FAILED".to_string(),
+                    "Salesforce rejected the record".to_string(),
+                )
+            },
+            |e| (e.status_code.clone(), e.message.clone()),
+        ))
+    }
+}
+
+fn sf_error(e: &SfError) -> (String, String) {
+    (
+        e.code().unwrap_or("SALESFORCE_ERROR").to_string(),
+        e.to_string(),
+    )
+}
+
+/// An evaluated operation as owned JSON, for the flush planner.
+fn owned_op(op: &crate::eval::RecordOp<'_, '_>) -> Op {
+    let mut fields = Map::new();
+    for (name, value) in &op.fields {
+        match value {
+            FieldValue::Value(v) => {
+                fields.insert(name.to_string(), v.to_json());
+            }
+            FieldValue::Lookup {
+                relationship,
+                field,
+                value,
+            } => {
+                let mut inner = Map::new();
+                inner.insert((*field).to_string(), value.to_json());
+                fields.insert((*relationship).to_string(), Value::Object(inner));
+            }
+        }
+    }
+    Op {
+        event: 0,
+        operation: op.operation,
+        matchers: op
+            .matchers
+            .iter()
+            .map(|(f, v)| ((*f).to_string(), v.to_json()))
+            .collect(),
+        fields,
+        missing_on_create: op
+            .missing_on_create
+            .iter()
+            .map(|s| (*s).to_string())
+            .collect(),
+    }
+}
+
+impl Outcome {
+    fn failed(key: &str, line: usize, mapping: &str, code: &str, message: &str) -> Outcome {
+        Outcome {
+            key: key.to_string(),
+            line,
+            mapping: mapping.to_string(),
+            outcome: "failed",
+            record_id: None,
+            error_code: Some(code.to_string()),
+            error_message: Some(message.to_string()),
+            api_calls: 0.0,
+        }
+    }
+}

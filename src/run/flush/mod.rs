@@ -1,0 +1,362 @@
+//! Planning one flush: the record operations of one mapping, in event order, plus the records
+//! the matcher lookups found → the writes to send, each tied back to its events.
+//!
+//! Pure and synchronous. The rule it implements: **the result equals applying the events one by
+//! one, in order.** Several events for one record merge (the last value per field wins; a
+//! create followed by updates becomes one create); a record created earlier in the flush is
+//! found by later events instead of being created twice; a record deleted earlier is not found.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::plan::{Mapping, Strategy};
+use crate::syntax::ast::{Join, OnMissing, OpKind};
+
+/// One event's record operation, owned (the executor's input).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Op {
+    /// The event's position in the run (its ledger key).
+    pub event: u64,
+    pub operation: OpKind,
+    /// Matcher field → value.
+    pub matchers: Vec<(String, Value)>,
+    /// Field → wire value (`null` clears; relationship references as `{"Ext__c": v}` objects).
+    pub fields: Map<String, Value>,
+    /// Required fields this event lacks if it ends up creating the record.
+    pub missing_on_create: Vec<String>,
+}
+
+/// A record a lookup found: its Id and the values of the matcher fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub id: String,
+    pub values: Map<String, Value>,
+}
+
+/// What to send.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Writes {
+    /// Inserts, in first-event order.
+    pub creates: Vec<Write>,
+    /// Updates by record Id.
+    pub updates: Vec<Write>,
+    /// Upserts by external id (the key field is in `fields`).
+    pub upserts: Vec<Write>,
+    /// Deletes by record Id.
+    pub deletes: Vec<Write>,
+    /// Events settled without a write: skipped, failed before sending, or cancelled out.
+    pub settled: Vec<(u64, Settled)>,
+}
+
+/// One record write and the events it carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Write {
+    /// For updates and deletes.
+    pub id: Option<String>,
+    pub fields: Map<String, Value>,
+    pub events: Vec<u64>,
+}
+
+/// How an event ended without its own write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Settled {
+    /// `add` found the record, or update/delete found none with `else skip`.
+    Skipped(String),
+    /// The event fails: a stable code and a message.
+    Failed { code: &'static str, message: String },
+    /// Created and deleted within the flush: nothing to send.
+    CreatedThenDeleted,
+}
+
+/// A record as the flush sees it while applying events in order.
+#[derive(Debug, Clone)]
+struct Slot {
+    /// The record's Id when it exists in the org.
+    id: Option<String>,
+    /// Matcher field values, to find it again.
+    values: Map<String, Value>,
+    /// Pending field changes.
+    fields: Map<String, Value>,
+    events: Vec<u64>,
+    state: SlotState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SlotState {
+    /// Exists, unchanged so far.
+    Existing,
+    /// Exists, with pending updates.
+    Updated,
+    /// To be created.
+    New,
+    /// To be deleted.
+    Deleted,
+    /// Created and deleted within the flush.
+    Gone,
+}
+
+/// Plans the writes for one mapping's operations (in event order) given the lookup results.
+pub fn plan(mapping: &Mapping, ops: &[Op], found: &[Found]) -> Writes {
+    match mapping.strategy {
+        Strategy::ExternalId => plan_external_id(mapping, ops),
+        Strategy::Insert => Writes {
+            creates: ops
+                .iter()
+                .map(|op| Write {
+                    id: None,
+                    fields: op.fields.clone(),
+                    events: vec![op.event],
+                })
+                .collect(),
+            ..Writes::default()
+        },
+        Strategy::ById | Strategy::Query => plan_matched(mapping, ops, found),
+    }
+}
+
+/// Native upsert by external id: merge events per key value, in order.
+fn plan_external_id(mapping: &Mapping, ops: &[Op]) -> Writes {
+    let key = &mapping.matchers[0].field;
+    let mut by_key: BTreeMap<String, usize> = BTreeMap::new();
+    let mut writes = Writes::default();
+    for op in ops {
+        let Some((_, value)) = op.matchers.first() else {
+            continue;
+        };
+        let k = value_key(value);
+        let n = *by_key.entry(k).or_insert_with(|| {
+            let mut fields = Map::new();
+            fields.insert(key.clone(), value.clone());
+            writes.upserts.push(Write {
+                id: None,
+                fields,
+                events: Vec::new(),
+            });
+            writes.upserts.len() - 1
+        });
+        let w = &mut writes.upserts[n];
+        for (f, v) in &op.fields {
+            if !f.eq_ignore_ascii_case(key) {
+                w.fields.insert(f.clone(), v.clone());
+            }
+        }
+        w.events.push(op.event);
+    }
+    writes
+}
+
+fn plan_matched(mapping: &Mapping, ops: &[Op], found: &[Found]) -> Writes {
+    let mut slots: Vec<Slot> = found
+        .iter()
+        .map(|f| Slot {
+            id: Some(f.id.clone()),
+            values: f.values.clone(),
+            fields: Map::new(),
+            events: Vec::new(),
+            state: SlotState::Existing,
+        })
+        .collect();
+    let mut settled = Vec::new();
+    for op in ops {
+        let hits: Vec<usize> = if mapping.strategy == Strategy::ById {
+            let id = op.matchers.first().map(|(_, v)| value_key(v));
+            let hit = slots.iter().position(|s| {
+                s.state != SlotState::Gone
+                    && s.state != SlotState::Deleted
+                    && s.id.as_deref().map(id15) == id.as_deref().map(id15)
+            });
+            match hit {
+                Some(n) => vec![n],
+                None => {
+                    // By-Id operations address the record directly: no lookup needed.
+                    slots.push(Slot {
+                        id: id.clone(),
+                        values: Map::new(),
+                        fields: Map::new(),
+                        events: Vec::new(),
+                        state: SlotState::Existing,
+                    });
+                    vec![slots.len() - 1]
+                }
+            }
+        } else {
+            slots
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| {
+                    !matches!(s.state, SlotState::Gone | SlotState::Deleted)
+                        && matches_record(mapping.join, &op.matchers, &s.values)
+                })
+                .map(|(n, _)| n)
+                .collect()
+        };
+        match (op.operation, hits.as_slice()) {
+            (OpKind::Create, _) | (OpKind::Add | OpKind::Upsert, []) => {
+                if let Some(missing) = missing(op) {
+                    settled.push((op.event, missing));
+                    continue;
+                }
+                let mut fields = Map::new();
+                let mut values = Map::new();
+                for (f, v) in &op.matchers {
+                    values.insert(f.clone(), v.clone());
+                    if op.operation != OpKind::Create && mapping.join == Join::And
+                        || op.matchers.len() == 1
+                    {
+                        fields.insert(f.clone(), v.clone());
+                    }
+                }
+                for (f, v) in &op.fields {
+                    fields.insert(f.clone(), v.clone());
+                }
+                slots.push(Slot {
+                    id: None,
+                    values,
+                    fields,
+                    events: vec![op.event],
+                    state: SlotState::New,
+                });
+            }
+            (OpKind::Add, _) => settled.push((
+                op.event,
+                Settled::Skipped("a matching record exists".to_string()),
+            )),
+            (OpKind::Update | OpKind::Delete, []) => {
+                let message = format!(
+                    "no {} record matches {}",
+                    mapping.object,
+                    describe_matchers(&op.matchers, mapping.join)
+                );
+                settled.push((
+                    op.event,
+                    match mapping.on_missing {
+                        OnMissing::Skip => Settled::Skipped(message),
+                        OnMissing::Error => Settled::Failed {
+                            code: "NOT_FOUND",
+                            message,
+                        },
+                    },
+                ));
+            }
+            (_, [one]) => {
+                let slot = &mut slots[*one];
+                if op.operation == OpKind::Delete {
+                    slot.state = if slot.state == SlotState::New {
+                        SlotState::Gone
+                    } else {
+                        SlotState::Deleted
+                    };
+                    slot.events.push(op.event);
+                } else {
+                    for (f, v) in &op.fields {
+                        slot.fields.insert(f.clone(), v.clone());
+                    }
+                    if slot.state == SlotState::Existing {
+                        slot.state = SlotState::Updated;
+                    }
+                    slot.events.push(op.event);
+                }
+            }
+            (_, many) => settled.push((
+                op.event,
+                Settled::Failed {
+                    code: "MULTIPLE_MATCHES",
+                    message: format!(
+                        "{} {} records match {}",
+                        many.len(),
+                        mapping.object,
+                        describe_matchers(&op.matchers, mapping.join)
+                    ),
+                },
+            )),
+        }
+    }
+    let mut writes = Writes {
+        settled,
+        ..Writes::default()
+    };
+    for slot in slots {
+        let write = Write {
+            id: slot.id,
+            fields: slot.fields,
+            events: slot.events,
+        };
+        match slot.state {
+            SlotState::Existing => {}
+            SlotState::Updated => writes.updates.push(write),
+            SlotState::New => writes.creates.push(write),
+            SlotState::Deleted => writes.deletes.push(write),
+            SlotState::Gone => {
+                for e in write.events {
+                    writes.settled.push((e, Settled::CreatedThenDeleted));
+                }
+            }
+        }
+    }
+    writes.settled.sort_by_key(|(e, _)| *e);
+    writes
+}
+
+fn missing(op: &Op) -> Option<Settled> {
+    (!op.missing_on_create.is_empty()).then(|| Settled::Failed {
+        code: "MISSING_REQUIRED",
+        message: format!(
+            "creating the record needs {}, which this event lacks",
+            op.missing_on_create.join(", ")
+        ),
+    })
+}
+
+/// Whether a record's values satisfy the matchers, as SOQL `=` compares: text
+/// case-insensitively, numbers numerically.
+pub fn matches_record(
+    join: Join,
+    matchers: &[(String, Value)],
+    values: &Map<String, Value>,
+) -> bool {
+    let one = |(f, v): &(String, Value)| {
+        values
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(f))
+            .is_some_and(|(_, have)| soql_equal(have, v))
+    };
+    match join {
+        Join::And => matchers.iter().all(one),
+        Join::Or => matchers.iter().any(one),
+    }
+}
+
+fn soql_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x.to_lowercase() == y.to_lowercase(),
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::String(x), Value::Number(y)) | (Value::Number(y), Value::String(x)) => {
+            x.parse::<f64>().ok() == y.as_f64()
+        }
+        _ => a == b,
+    }
+}
+
+fn value_key(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn id15(id: &str) -> &str {
+    id.get(..15).unwrap_or(id)
+}
+
+fn describe_matchers(matchers: &[(String, Value)], join: Join) -> String {
+    let sep = if join == Join::And { " and " } else { " or " };
+    matchers
+        .iter()
+        .map(|(f, v)| format!("{f} = {v}"))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+#[cfg(test)]
+mod tests;

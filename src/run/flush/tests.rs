@@ -1,0 +1,224 @@
+use serde_json::{Map, Value, json};
+
+use super::{Found, Op, Settled, plan};
+use crate::plan::Mapping;
+use crate::syntax::ast::OpKind;
+
+fn mapping(src: &str) -> Mapping {
+    let schema = crate::schema::Schema::builtin_with_file(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/schema/acme-org.json"),
+    )
+    .unwrap();
+    let parsed = crate::syntax::parse(src);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    let compiled = crate::compile::compile(&parsed.file, &schema, "t");
+    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
+    compiled.plan.mappings.into_iter().next().unwrap()
+}
+
+fn fields(v: Value) -> Map<String, Value> {
+    v.as_object().unwrap().clone()
+}
+
+fn op(event: u64, operation: OpKind, email: &str, f: Value) -> Op {
+    Op {
+        event,
+        operation,
+        matchers: vec![("Email".into(), json!(email))],
+        fields: fields(f),
+        missing_on_create: vec![],
+    }
+}
+
+const UPSERT: &str = "mapping m { on identify object Lead upsert match Email = traits.email \
+                      fields { LastName = traits.l Company = traits.c Phone = traits.p } }";
+
+#[test]
+fn create_then_updates_become_one_create_with_the_last_values() {
+    let m = mapping(UPSERT);
+    let ops = [
+        op(
+            1,
+            OpKind::Upsert,
+            "a@x.com",
+            json!({"LastName": "A", "Company": "X", "Phone": "1"}),
+        ),
+        op(2, OpKind::Upsert, "A@X.COM", json!({"Phone": "2"})),
+        op(3, OpKind::Upsert, "a@x.com", json!({"Phone": null})),
+    ];
+    let w = plan(&m, &ops, &[]);
+    assert_eq!(w.creates.len(), 1);
+    assert!(w.updates.is_empty());
+    assert_eq!(w.creates[0].events, [1, 2, 3]);
+    assert_eq!(
+        Value::Object(w.creates[0].fields.clone()),
+        json!({"Email": "a@x.com", "LastName": "A", "Company": "X", "Phone": null})
+    );
+}
+
+#[test]
+fn existing_records_are_updated_and_unknown_ones_created() {
+    let m = mapping(UPSERT);
+    let found = [Found {
+        id: "00Q5g0000000001AAA".into(),
+        values: fields(json!({"Email": "old@x.com"})),
+    }];
+    let ops = [
+        op(1, OpKind::Upsert, "old@x.com", json!({"Phone": "9"})),
+        op(
+            2,
+            OpKind::Upsert,
+            "new@x.com",
+            json!({"LastName": "N", "Company": "C"}),
+        ),
+    ];
+    let w = plan(&m, &ops, &found);
+    assert_eq!(w.updates.len(), 1);
+    assert_eq!(w.updates[0].id.as_deref(), Some("00Q5g0000000001AAA"));
+    assert_eq!(
+        Value::Object(w.updates[0].fields.clone()),
+        json!({"Phone": "9"})
+    );
+    assert_eq!(w.creates.len(), 1);
+    assert_eq!(w.creates[0].events, [2]);
+}
+
+#[test]
+fn multiple_matches_fail_and_missing_records_follow_else() {
+    let m = mapping(
+        "mapping m { on identify object Lead update match Email = traits.email else skip \
+         fields { Phone = traits.p } }",
+    );
+    let found = [
+        Found {
+            id: "00Q000000000001".into(),
+            values: fields(json!({"Email": "d@x.com"})),
+        },
+        Found {
+            id: "00Q000000000002".into(),
+            values: fields(json!({"Email": "d@x.com"})),
+        },
+    ];
+    let ops = [
+        op(1, OpKind::Update, "d@x.com", json!({"Phone": "1"})),
+        op(2, OpKind::Update, "none@x.com", json!({"Phone": "1"})),
+    ];
+    let w = plan(&m, &ops, &found);
+    assert!(w.updates.is_empty() && w.creates.is_empty());
+    assert!(matches!(
+        &w.settled[0],
+        (
+            1,
+            Settled::Failed {
+                code: "MULTIPLE_MATCHES",
+                ..
+            }
+        )
+    ));
+    assert!(matches!(&w.settled[1], (2, Settled::Skipped(_))));
+}
+
+#[test]
+fn add_skips_existing_and_delete_after_create_cancels_out() {
+    let m = mapping(
+        "mapping m { on identify object Lead add match Email = traits.email \
+         fields { LastName = traits.l Company = traits.c } }",
+    );
+    let found = [Found {
+        id: "00Q000000000001".into(),
+        values: fields(json!({"Email": "e@x.com"})),
+    }];
+    let ops = [
+        op(
+            1,
+            OpKind::Add,
+            "e@x.com",
+            json!({"LastName": "E", "Company": "C"}),
+        ),
+        op(
+            2,
+            OpKind::Add,
+            "f@x.com",
+            json!({"LastName": "F", "Company": "C"}),
+        ),
+        op(
+            3,
+            OpKind::Add,
+            "f@x.com",
+            json!({"LastName": "G", "Company": "C"}),
+        ),
+    ];
+    let w = plan(&m, &ops, &found);
+    assert_eq!(
+        w.creates.len(),
+        1,
+        "the second add finds the record the first created"
+    );
+    assert!(matches!(&w.settled[0], (1, Settled::Skipped(_))));
+    assert!(matches!(&w.settled[1], (3, Settled::Skipped(_))));
+
+    let d = mapping("mapping m { on identify object Lead delete match Email = traits.email }");
+    let mut create = op(
+        1,
+        OpKind::Upsert,
+        "g@x.com",
+        json!({"LastName": "G", "Company": "C"}),
+    );
+    create.operation = OpKind::Create;
+    let ops = [create, op(2, OpKind::Delete, "g@x.com", json!({}))];
+    let w = plan(&d, &ops, &[]);
+    assert!(w.creates.is_empty() && w.deletes.is_empty());
+    assert_eq!(w.settled.len(), 2);
+}
+
+#[test]
+fn upsert_that_would_create_without_required_fields_fails_that_event_only() {
+    let m = mapping(UPSERT);
+    let mut lacking = op(1, OpKind::Upsert, "h@x.com", json!({"Phone": "1"}));
+    lacking.missing_on_create = vec!["LastName".into(), "Company".into()];
+    let found = [Found {
+        id: "00Q000000000009".into(),
+        values: fields(json!({"Email": "i@x.com"})),
+    }];
+    let mut ok = op(2, OpKind::Upsert, "i@x.com", json!({"Phone": "2"}));
+    ok.missing_on_create = vec!["LastName".into()];
+    let w = plan(&m, &[lacking, ok], &found);
+    assert!(matches!(
+        &w.settled[0],
+        (
+            1,
+            Settled::Failed {
+                code: "MISSING_REQUIRED",
+                ..
+            }
+        )
+    ));
+    assert_eq!(w.updates.len(), 1, "an update needs no required fields");
+}
+
+#[test]
+fn external_id_upserts_merge_per_key() {
+    let m = mapping(
+        "mapping m { on identify object Lead upsert match Segment_User_Id__c = userId \
+         fields { LastName = traits.l Company = traits.c Phone = traits.p } }",
+    );
+    let mk = |e: u64, k: &str, f: Value| Op {
+        event: e,
+        operation: OpKind::Upsert,
+        matchers: vec![("Segment_User_Id__c".into(), json!(k))],
+        fields: fields(f),
+        missing_on_create: vec![],
+    };
+    let ops = [
+        mk(1, "u1", json!({"LastName": "A", "Phone": "1"})),
+        mk(2, "u2", json!({"LastName": "B"})),
+        mk(3, "u1", json!({"Phone": "3"})),
+    ];
+    let w = plan(&m, &ops, &[]);
+    assert_eq!(w.upserts.len(), 2);
+    assert_eq!(w.upserts[0].events, [1, 3]);
+    assert_eq!(
+        Value::Object(w.upserts[0].fields.clone()),
+        json!({"Segment_User_Id__c": "u1", "LastName": "A", "Phone": "3"})
+    );
+}

@@ -1,0 +1,173 @@
+//! The run ledger (SQLite): every event's outcome, so a run can be resumed after a crash
+//! without loss or duplicates, and failed events can be replayed.
+//!
+//! An event is keyed by its messageId (or `line:N` when it has none) and the mapping. Before a
+//! write is sent its events are marked `sent`; when the results are back they are `done` with
+//! their outcome. A resumed run skips `done` events and re-checks `sent` ones before writing
+//! again (see `executor.rs`).
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// An event's final outcome.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Outcome {
+    pub key: String,
+    pub line: usize,
+    pub mapping: String,
+    /// created, updated, deleted, skipped or failed.
+    pub outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// This event's share of the API calls its flush spent.
+    pub api_calls: f64,
+}
+
+/// Why the ledger failed.
+#[derive(Debug, thiserror::Error)]
+#[error("ledger: {0}")]
+pub struct LedgerError(#[from] rusqlite::Error);
+
+/// The ledger database.
+pub struct Ledger {
+    db: Connection,
+}
+
+impl Ledger {
+    /// Opens (or creates) a ledger file; `None` keeps it in memory.
+    pub fn open(path: Option<&Path>) -> Result<Ledger, LedgerError> {
+        let db = match path {
+            Some(p) => Connection::open(p)?,
+            None => Connection::open_in_memory()?,
+        };
+        db.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             CREATE TABLE IF NOT EXISTS events (
+               key TEXT NOT NULL,
+               mapping TEXT NOT NULL,
+               line INTEGER NOT NULL,
+               state TEXT NOT NULL,
+               outcome TEXT,
+               record_id TEXT,
+               error_code TEXT,
+               error_message TEXT,
+               api_calls REAL NOT NULL DEFAULT 0,
+               PRIMARY KEY (key, mapping)
+             );",
+        )?;
+        Ok(Ledger { db })
+    }
+
+    /// The state of an event for a mapping: `None`, `Some("sent")` or `Some("done")`.
+    pub fn state(&self, key: &str, mapping: &str) -> Result<Option<String>, LedgerError> {
+        Ok(self
+            .db
+            .query_row(
+                "SELECT state FROM events WHERE key = ?1 AND mapping = ?2",
+                params![key, mapping],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Marks events as sent (a write carrying them is about to go out).
+    pub fn mark_sent(&mut self, events: &[(String, String, usize)]) -> Result<(), LedgerError> {
+        let tx = self.db.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO events (key, mapping, line, state) VALUES (?1, ?2, ?3, 'sent')
+                 ON CONFLICT (key, mapping) DO UPDATE SET state = 'sent'",
+            )?;
+            for (key, mapping, line) in events {
+                stmt.execute(params![key, mapping, *line as i64])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records final outcomes, in one transaction.
+    pub fn record(&mut self, outcomes: &[Outcome]) -> Result<(), LedgerError> {
+        let tx = self.db.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO events (key, mapping, line, state, outcome, record_id, error_code,
+                                     error_message, api_calls)
+                 VALUES (?1, ?2, ?3, 'done', ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (key, mapping) DO UPDATE SET state = 'done', outcome = ?4,
+                   record_id = ?5, error_code = ?6, error_message = ?7, api_calls = ?8",
+            )?;
+            for o in outcomes {
+                stmt.execute(params![
+                    o.key,
+                    o.mapping,
+                    o.line as i64,
+                    o.outcome,
+                    o.record_id,
+                    o.error_code,
+                    o.error_message,
+                    o.api_calls
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Counts of final outcomes.
+    pub fn counts(&self) -> Result<Vec<(String, u64)>, LedgerError> {
+        let mut stmt = self.db.prepare(
+            "SELECT outcome, COUNT(*) FROM events WHERE state = 'done' GROUP BY outcome ORDER BY outcome",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_survive_reopening() {
+        let dir = std::env::temp_dir().join(format!("sfmap-ledger-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ledger.sqlite");
+        let _ = std::fs::remove_file(&path);
+        {
+            let mut l = Ledger::open(Some(&path)).unwrap();
+            l.mark_sent(&[
+                ("m1".into(), "lead".into(), 1),
+                ("m2".into(), "lead".into(), 2),
+            ])
+            .unwrap();
+            l.record(&[Outcome {
+                key: "m1".into(),
+                line: 1,
+                mapping: "lead".into(),
+                outcome: "created",
+                record_id: Some("00Q000000000001AAA".into()),
+                error_code: None,
+                error_message: None,
+                api_calls: 0.5,
+            }])
+            .unwrap();
+        }
+        let l = Ledger::open(Some(&path)).unwrap();
+        assert_eq!(l.state("m1", "lead").unwrap().as_deref(), Some("done"));
+        assert_eq!(l.state("m2", "lead").unwrap().as_deref(), Some("sent"));
+        assert_eq!(l.state("m3", "lead").unwrap(), None);
+        assert_eq!(l.counts().unwrap(), [("created".to_string(), 1)]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,7 @@
+//! `run`: delivering record operations to Salesforce. The flush planner is pure; the executor,
+//! ledger and Salesforce client sit around it.
+
+pub mod executor;
+pub mod flush;
+pub mod ledger;
+pub mod lookup;

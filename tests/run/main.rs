@@ -1,0 +1,6 @@
+//! `run` against the in-process emulator: semantics, efficiency, resume, faults, injection.
+
+mod support;
+
+mod delivery;
+mod faults;

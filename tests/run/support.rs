@@ -1,0 +1,106 @@
+//! Starting an emulated org and running events through a mapping with the library API.
+
+use serde_json::{Map, Value};
+use sfmap::emulate::{Emulator, EmulatorConfig};
+use sfmap::run::executor::{Executor, Options, Summary};
+use sfmap::run::ledger::Ledger;
+use sfmap::salesforce::{Auth, Client, Connection};
+
+pub fn schema_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/schema/acme-org.json")
+}
+
+pub async fn org(config: EmulatorConfig) -> Emulator {
+    Emulator::start(EmulatorConfig {
+        schema: Some(schema_path()),
+        ..config
+    })
+    .await
+    .expect("emulator starts")
+}
+
+pub async fn client(emu: &Emulator) -> Client {
+    let url = url::Url::parse(emu.base_url()).unwrap();
+    let c = emu.credentials().clone();
+    Client::connect(Connection {
+        instance_url: url.clone(),
+        api_version: "62.0".into(),
+        auth: Auth::Password {
+            login_url: url,
+            client_id: c.client_id,
+            client_secret: c.client_secret,
+            username: c.username,
+            password: c.password,
+        },
+        allow_loopback: true,
+    })
+    .await
+    .expect("client connects")
+}
+
+/// Compiles a mapping against the Acme schema.
+pub fn plan(src: &str) -> sfmap::plan::Plan {
+    let schema = sfmap::schema::Schema::builtin_with_file(&schema_path()).unwrap();
+    let loaded = sfmap::cli::load::load_text("test.sfmap", src.to_string(), &schema);
+    assert!(
+        !loaded
+            .diagnostics
+            .iter()
+            .any(sfmap::diag::Diagnostic::is_error),
+        "{:?}",
+        loaded.diagnostics
+    );
+    loaded.compiled.plan
+}
+
+/// Runs events; returns the summary and the report lines.
+pub async fn run(
+    emu: &Emulator,
+    plan: &sfmap::plan::Plan,
+    events: &[Value],
+    opts: Options,
+    ledger: Ledger,
+) -> (Summary, Vec<Value>) {
+    let client = client(emu).await;
+    let mut report = Vec::new();
+    let summary = {
+        let mut exec = Executor::new(plan, client, ledger, opts).with_report(&mut report);
+        for (n, e) in events.iter().enumerate() {
+            exec.push(n + 1, &e.to_string()).await.unwrap();
+        }
+        exec.finish().await.unwrap()
+    };
+    let lines = String::from_utf8(report)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (summary, lines)
+}
+
+/// Records of an object, sorted by the given field, with only the named fields.
+pub fn records(
+    emu: &Emulator,
+    object: &str,
+    fields: &[&str],
+    order: &str,
+) -> Vec<Map<String, Value>> {
+    let soql = format!(
+        "SELECT {} FROM {object} ORDER BY {order}",
+        fields.join(", ")
+    );
+    emu.query(&soql)
+        .unwrap()
+        .into_iter()
+        .map(|mut r| {
+            r.remove("attributes");
+            r
+        })
+        .collect()
+}
+
+pub fn identify(n: usize, email: &str, traits: Value) -> Value {
+    let mut t = traits.as_object().cloned().unwrap_or_default();
+    t.insert("email".into(), Value::String(email.into()));
+    serde_json::json!({"type": "identify", "messageId": format!("m{n}"), "userId": format!("u{n}"), "traits": t})
+}
