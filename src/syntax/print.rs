@@ -72,22 +72,14 @@ impl Printer<'_> {
         line_start > 0 && prev[prev_line_start..].trim().is_empty() && prev_line_start > 0
     }
 
-    /// Whether a blank line (possibly with comments after it) precedes an entry in the source.
-    fn blank_before_entry(&self, entry: &FieldEntry) -> bool {
-        let start = entry.span().start as usize;
-        let before = &self.source[..start];
-        let mut lines = before.lines().rev();
-        lines.next();
-        for line in lines {
-            let t = line.trim();
-            if t.is_empty() {
-                return true;
-            }
-            if !t.starts_with('#') {
-                return false;
-            }
-        }
-        false
+    /// Whether the source between two offsets holds an empty line.
+    fn gap_has_blank(&self, from: u32, to: u32) -> bool {
+        let gap = &self.source[from as usize..to as usize];
+        let mut lines = gap.split('\n');
+        lines.next(); // the rest of the line `from` is on
+        let mut inner: Vec<&str> = lines.collect();
+        inner.pop(); // the start of the line `to` is on
+        inner.iter().any(|l| l.trim().is_empty())
     }
 
     fn indent(&mut self, n: usize) {
@@ -203,11 +195,18 @@ impl Printer<'_> {
             .map_or(span.start, |n| span.start + n as u32 + 1);
         self.trailing(brace);
         self.out.push('\n');
-        // `=` is aligned within each run of entries not separated by a blank line.
+        // One rule decides both where a blank line is printed and where `=` alignment restarts:
+        // a blank line anywhere between two entries in the source. Using one rule for both keeps
+        // `fmt` idempotent.
+        let gaps: Vec<bool> = (0..entries.len())
+            .map(|n| {
+                n > 0 && self.gap_has_blank(entries[n - 1].span().end, entries[n].span().start)
+            })
+            .collect();
         let mut widths = vec![0usize; entries.len()];
         let mut run_start = 0;
         for n in 0..=entries.len() {
-            let breaks = n == entries.len() || (n > 0 && self.blank_before_entry(&entries[n]));
+            let breaks = n == entries.len() || gaps[n];
             if breaks {
                 let width = entries[run_start..n]
                     .iter()
@@ -222,11 +221,10 @@ impl Printer<'_> {
             }
         }
         for (n, entry) in entries.iter().enumerate() {
-            let blank = n > 0 && self.blank_line_before(entry.span().start);
-            self.leading(entry.span().start, 2, n > 0);
-            if blank && !self.out.ends_with("\n\n") && !self.out.ends_with("{\n") {
+            if gaps[n] {
                 self.out.push('\n');
             }
+            self.leading(entry.span().start, 2, false);
             self.indent(2);
             match entry {
                 FieldEntry::Assign { field, value, .. } => {

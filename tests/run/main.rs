@@ -2,5 +2,6 @@
 
 mod support;
 
+mod crash;
 mod delivery;
 mod faults;

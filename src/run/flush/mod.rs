@@ -157,6 +157,18 @@ fn plan_matched(mapping: &Mapping, ops: &[Op], found: &[Found]) -> Writes {
             state: SlotState::Existing,
         })
         .collect();
+    // Slots by (matcher field, normalised value): finding candidates is a hash probe, not a
+    // scan, so a flush stays linear in its size.
+    let mut index: std::collections::HashMap<(String, String), Vec<usize>> =
+        std::collections::HashMap::new();
+    let fields: Vec<String> = mapping
+        .matchers
+        .iter()
+        .map(|m| m.field.to_ascii_lowercase())
+        .collect();
+    for (n, slot) in slots.iter().enumerate() {
+        index_slot(&mut index, &fields, &slot.values, n);
+    }
     let mut settled = Vec::new();
     for op in ops {
         let hits: Vec<usize> = if mapping.strategy == Strategy::ById {
@@ -181,14 +193,22 @@ fn plan_matched(mapping: &Mapping, ops: &[Op], found: &[Found]) -> Writes {
                 }
             }
         } else {
-            slots
+            let mut candidates: Vec<usize> = op
+                .matchers
                 .iter()
-                .enumerate()
-                .filter(|(_, s)| {
+                .filter_map(|(f, v)| index.get(&(f.to_ascii_lowercase(), norm(v))))
+                .flatten()
+                .copied()
+                .collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            candidates
+                .into_iter()
+                .filter(|&n| {
+                    let s = &slots[n];
                     !matches!(s.state, SlotState::Gone | SlotState::Deleted)
                         && matches_record(mapping.join, &op.matchers, &s.values)
                 })
-                .map(|(n, _)| n)
                 .collect()
         };
         match (op.operation, hits.as_slice()) {
@@ -210,6 +230,7 @@ fn plan_matched(mapping: &Mapping, ops: &[Op], found: &[Found]) -> Writes {
                 for (f, v) in &op.fields {
                     fields.insert(f.clone(), v.clone());
                 }
+                index_slot(&mut index, &fields_lc(mapping), &values, slots.len());
                 slots.push(Slot {
                     id: None,
                     values,
@@ -296,6 +317,43 @@ fn plan_matched(mapping: &Mapping, ops: &[Op], found: &[Found]) -> Writes {
     }
     writes.settled.sort_by_key(|(e, _)| *e);
     writes
+}
+
+fn fields_lc(mapping: &Mapping) -> Vec<String> {
+    mapping
+        .matchers
+        .iter()
+        .map(|m| m.field.to_ascii_lowercase())
+        .collect()
+}
+
+/// Adds a slot to the index under each matcher field it has a value for.
+fn index_slot(
+    index: &mut std::collections::HashMap<(String, String), Vec<usize>>,
+    fields: &[String],
+    values: &Map<String, Value>,
+    n: usize,
+) {
+    for (k, v) in values {
+        let k = k.to_ascii_lowercase();
+        if fields.contains(&k) {
+            index.entry((k, norm(v))).or_default().push(n);
+        }
+    }
+}
+
+/// A value as SOQL `=` compares it: text case-insensitively, numbers by value.
+fn norm(v: &Value) -> String {
+    match v {
+        Value::String(s) => match s.parse::<f64>() {
+            Ok(f) if f.is_finite() => format!("#{f}"),
+            _ => s.to_lowercase(),
+        },
+        Value::Number(n) => n
+            .as_f64()
+            .map_or_else(|| n.to_string(), |f| format!("#{f}")),
+        other => other.to_string(),
+    }
 }
 
 fn missing(op: &Op) -> Option<Settled> {

@@ -1,0 +1,159 @@
+//! The delivery benchmark (issue 4): the standard identify events upserted as Leads matched by
+//! Email, half of them already in the org, against the emulator with 20 ms of latency per
+//! request. Reports API calls per 1,000 events, events/s and peak memory.
+//!
+//! `cargo bench --bench run` (`SFMAP_BENCH_EVENTS`, default 100000; `SFMAP_BENCH_LATENCY`,
+//! default 20ms). The emulator runs in the same process, with its records in a SQLite file so
+//! its memory does not grow with the org.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Instant;
+
+use sfmap::emulate::{Emulator, EmulatorConfig};
+use sfmap::run::executor::{Executor, Options};
+use sfmap::run::ledger::Ledger;
+use sfmap::salesforce::{Auth, Client, Connection};
+
+const MAPPING: &str = r#"
+mapping lead {
+  on identify where traits.email exists
+  object Lead
+  upsert match Email = traits.email
+  fields {
+    LastName  = coalesce(traits.last_name, traits.lastName, "Unknown")
+    FirstName = coalesce(traits.first_name, traits.firstName)
+    Company   = coalesce(traits.company.name, traits.company_name, "Unknown")
+    Phone     = coalesce(traits.phone, traits.phoneNumber)
+    Title     = traits.title
+    City      = coalesce(traits.address.city, traits.city)
+    Country   = coalesce(traits.address.country, traits.country)
+  }
+}
+"#;
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<f64>().ok())
+            })
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let n: usize = std::env::var("SFMAP_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let latency = std::env::var("SFMAP_BENCH_LATENCY").unwrap_or_else(|_| "20ms".into());
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let events_file = root.join(format!("target/bench-events-{n}.jsonl"));
+    if !events_file.exists() {
+        let ok = Command::new("node")
+            .arg(root.join("../shared/bench/gen-events.js"))
+            .arg(n.to_string())
+            .arg(&events_file)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("skipping: node and ../shared/bench/gen-events.js are needed");
+            return;
+        }
+    }
+    let text = std::fs::read_to_string(&events_file).unwrap();
+    let work = std::env::temp_dir().join(format!("sfmap-run-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&work).unwrap();
+    // Half the events' Leads already exist.
+    let seed = work.join("seed.jsonl");
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&seed).unwrap());
+        let mut seeded = std::collections::HashSet::new();
+        for (i, line) in text.lines().enumerate() {
+            if i % 2 == 1 {
+                continue;
+            }
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            if let Some(email) = v["traits"]["email"].as_str() {
+                if seeded.insert(email.to_lowercase()) {
+                    writeln!(
+                        f,
+                        "{}",
+                        serde_json::json!({"attributes": {"type": "Lead"}, "Email": email, "LastName": "Seeded", "Company": "Seeded"})
+                    )
+                    .unwrap();
+                }
+            }
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let emu = Emulator::start(EmulatorConfig {
+            seed: Some(seed.clone()),
+            state: Some(work.join("org.sqlite")),
+            latency: Some(latency.parse().expect("latency spec")),
+            daily_api_limit: 10_000_000,
+            ..EmulatorConfig::default()
+        })
+        .await
+        .unwrap();
+        let url = url::Url::parse(emu.base_url()).unwrap();
+        let c = emu.credentials().clone();
+        let client = Client::connect(Connection {
+            instance_url: url.clone(),
+            api_version: "62.0".into(),
+            auth: Auth::Password {
+                login_url: url,
+                client_id: c.client_id,
+                client_secret: c.client_secret,
+                username: c.username,
+                password: c.password,
+            },
+            allow_loopback: true,
+        })
+        .await
+        .unwrap();
+        let schema = sfmap::schema::Schema::builtin();
+        let loaded = sfmap::cli::load::load_text("bench.sfmap", MAPPING.to_string(), &schema);
+        assert!(loaded.diagnostics.is_empty());
+        let plan = &loaded.compiled.plan;
+        let ledger = Ledger::open(Some(&work.join("ledger.sqlite"))).unwrap();
+        let start = Instant::now();
+        let mut exec = Executor::new(plan, client, ledger, Options::default());
+        let mut rss_half = 0.0;
+        for (i, line) in text.lines().enumerate() {
+            exec.push(i + 1, line).await.unwrap();
+            if i + 1 == n / 2 {
+                rss_half = peak_rss_mb();
+            }
+        }
+        let summary = exec.finish().await.unwrap();
+        let secs = start.elapsed().as_secs_f64();
+        println!("events: {n}, latency {latency} per request");
+        println!("outcomes: {:?}", summary.outcomes);
+        println!(
+            "API calls: {} = {:.2} per 1,000 events (Segment: 2,000)",
+            summary.api_calls,
+            summary.api_calls as f64 * 1000.0 / n as f64
+        );
+        println!("throughput: {:.0} events/s ({secs:.1} s)", n as f64 / secs);
+        println!(
+            "peak RSS: {rss_half:.0} MB after half the events, {:.0} MB at the end (emulator included)",
+            peak_rss_mb()
+        );
+        emu.shutdown().await;
+    });
+    let _ = std::fs::remove_dir_all(&work);
+}
