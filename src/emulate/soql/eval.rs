@@ -32,7 +32,9 @@ enum BExpr {
     Or(Vec<BExpr>),
     Not(Box<BExpr>),
     Cmp(Bound, CmpOp, Literal),
-    In(Bound, bool, Vec<Literal>),
+    /// `field [NOT] IN (...)`; text literals are also kept lowercased in a set, so a row is
+    /// tested with one hash probe however long the list.
+    In(Bound, bool, Vec<Literal>, std::collections::HashSet<String>),
     Like(Bound, Vec<LikePart>),
 }
 
@@ -202,11 +204,19 @@ fn bind_expr(schema: &Schema, object: &ObjectDescribe, e: &Expr) -> Result<BExpr
             value_pos,
         } => {
             let b = filterable(field)?;
-            let lits = values
+            let lits: Vec<Literal> = values
                 .iter()
                 .map(|v| check_literal(&b, v, *value_pos))
                 .collect::<Result<_, _>>()?;
-            BExpr::In(b, *negated, lits)
+            let text = !matches!(b.field.field_type, FieldType::Id | FieldType::Reference);
+            let set = lits
+                .iter()
+                .filter_map(|l| match l {
+                    Literal::String(s) if text => Some(s.to_lowercase()),
+                    _ => None,
+                })
+                .collect();
+            BExpr::In(b, *negated, lits, set)
         }
         Expr::Like { field, pattern } => {
             let b = filterable(field)?;
@@ -274,6 +284,19 @@ impl Parents<'_> {
     }
 }
 
+/// Case-insensitive order without allocating (this runs per row and per literal).
+fn cmp_ignore_case(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        return a
+            .bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()));
+    }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .cmp(b.chars().flat_map(char::to_lowercase))
+}
+
 fn compare(t: FieldType, v: &Value, lit: &Literal) -> Option<Ordering> {
     match (v, lit) {
         (Value::Null, _) | (_, Literal::Null) => None,
@@ -281,7 +304,7 @@ fn compare(t: FieldType, v: &Value, lit: &Literal) -> Option<Ordering> {
         (Value::Number(a), Literal::Number(b)) => a.as_f64()?.partial_cmp(b),
         (Value::String(a), Literal::String(b)) => Some(match t {
             FieldType::Id | FieldType::Reference => a.get(..15)?.cmp(b.get(..15)?),
-            _ => a.to_lowercase().cmp(&b.to_lowercase()),
+            _ => cmp_ignore_case(a, b),
         }),
         (Value::String(a), Literal::Date(b)) => Some(a.as_str().cmp(b.as_str())),
         (Value::String(a), Literal::DateTime(b)) => {
@@ -371,9 +394,21 @@ fn matches(e: &BExpr, rec: &StoredRecord, parents: &mut Parents<'_>) -> Result<b
                 ),
             }
         }
-        BExpr::In(b, negated, lits) => {
+        BExpr::In(b, negated, lits, set) => {
             let v = parents.value(rec, b)?;
-            let found = lits.iter().any(|l| equals(b.field.field_type, &v, l));
+            let found = match &v {
+                Value::String(s)
+                    if !set.is_empty()
+                        && !matches!(b.field.field_type, FieldType::Id | FieldType::Reference) =>
+                {
+                    set.contains(&s.to_lowercase())
+                        || lits
+                            .iter()
+                            .filter(|l| !matches!(l, Literal::String(_)))
+                            .any(|l| equals(b.field.field_type, &v, l))
+                }
+                _ => lits.iter().any(|l| equals(b.field.field_type, &v, l)),
+            };
             found != *negated
         }
         BExpr::Like(b, pattern) => match parents.value(rec, b)? {
@@ -392,7 +427,7 @@ fn order_values(t: FieldType, a: &Value, b: &Value) -> Ordering {
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         (Value::String(x), Value::String(y)) => match t {
             FieldType::Id | FieldType::Reference => x.cmp(y),
-            _ => x.to_lowercase().cmp(&y.to_lowercase()),
+            _ => cmp_ignore_case(x, y),
         },
         _ => Ordering::Equal,
     }
