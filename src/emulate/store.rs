@@ -35,6 +35,8 @@ pub struct Store {
     conn: Connection,
     next_seq: u64,
     savepoints: u32,
+    /// Fields whose JSON value has an index (created on first lookup).
+    json_indexes: std::cell::RefCell<std::collections::HashSet<String>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -84,6 +86,7 @@ impl Store {
             conn,
             next_seq: max.map(|m| m as u64 + 1).unwrap_or(1),
             savepoints: 0,
+            json_indexes: Default::default(),
         })
     }
 
@@ -206,13 +209,15 @@ impl Store {
     }
 
     /// Live (or, with `include_deleted`, all) records of an object in creation order. With
-    /// `text_eq`, only records whose field equals the text case-insensitively (a pre-filter the
-    /// SOQL evaluator re-checks).
+    /// `text_in`, only records whose field equals one of the texts case-insensitively (ASCII
+    /// folding; a pre-filter the SOQL evaluator re-checks). The first such query on a field
+    /// creates an index on the field's JSON value, so later lookups (the runner's per-event
+    /// `WHERE Email = …`) are index seeks rather than scans.
     pub fn scan(
         &self,
         object: &str,
         include_deleted: bool,
-        text_eq: Option<(&str, &str)>,
+        text_in: Option<(&str, &[String])>,
     ) -> Result<Vec<StoredRecord>, StoreError> {
         let deleted_clause = if include_deleted {
             ""
@@ -229,20 +234,30 @@ impl Store {
             });
             Ok(())
         };
-        match text_eq {
-            Some((field, value)) => {
-                let path = format!("$.\"{}\"", field.replace('"', ""));
+        let plain =
+            |f: &str| !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        match text_in {
+            Some((field, values)) if plain(field) && !values.is_empty() => {
+                let expr = format!("json_extract(data, '$.{field}')");
+                if self.json_indexes.borrow_mut().insert(field.to_string()) {
+                    self.conn.execute_batch(&format!(
+                        "CREATE INDEX IF NOT EXISTS records_json_{field} ON records(object, deleted, {expr} COLLATE NOCASE)"
+                    ))?;
+                }
+                let marks = vec!["?"; values.len()].join(", ");
                 let sql = format!(
-                    "SELECT id, deleted, data FROM records WHERE object = ?1 {deleted_clause} \
-                     AND json_extract(data, ?2) = ?3 COLLATE NOCASE ORDER BY seq"
+                    "SELECT id, deleted, data FROM records WHERE object = ? {deleted_clause} \
+                     AND {expr} COLLATE NOCASE IN ({marks}) ORDER BY seq"
                 );
                 let mut stmt = self.conn.prepare_cached(&sql)?;
-                let mut rows = stmt.query(params![object, path, value])?;
+                let mut args: Vec<&dyn rusqlite::ToSql> = vec![&object];
+                args.extend(values.iter().map(|v| v as &dyn rusqlite::ToSql));
+                let mut rows = stmt.query(args.as_slice())?;
                 while let Some(r) = rows.next()? {
                     push(r.get(0)?, r.get(1)?, r.get(2)?)?;
                 }
             }
-            None => {
+            _ => {
                 let sql = format!(
                     "SELECT id, deleted, data FROM records WHERE object = ?1 {deleted_clause} ORDER BY seq"
                 );
@@ -338,12 +353,23 @@ mod tests {
         s.update(&rec("a", "Two"), &[]).unwrap();
         s.rollback().unwrap();
         assert_eq!(s.get("a").unwrap().unwrap().fields["Name"], "One");
+        let one = ["one".to_string()];
         assert_eq!(
-            s.scan("Account", false, Some(("Name", "one")))
+            s.scan("Account", false, Some(("Name", &one[..])))
                 .unwrap()
                 .len(),
             1
         );
+        let plan: String = s
+            .conn
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT id FROM records WHERE object = 'Account' AND deleted = 0 \
+                 AND json_extract(data, '$.Name') COLLATE NOCASE IN ('a', 'b')",
+                [],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("records_json_Name"), "{plan}");
         s.soft_delete("a", &rec("a", "One").fields).unwrap();
         assert!(s.get("a").unwrap().unwrap().deleted);
         assert!(
