@@ -114,11 +114,7 @@ fn ids_param(req: &ApiRequest) -> Result<Vec<String>, ApiError> {
 pub fn handle(org: &Org, req: &ApiRequest) -> ApiResult {
     let mut store = org.store();
     let schema = &org.schema;
-    let mut dml = Dml {
-        schema,
-        store: &mut store,
-        user_id: &req.user_id,
-    };
+    let mut dml = Dml::new(schema, &mut store, &req.user_id);
     let type_error = |t: Option<&str>| match t {
         None => ApiError::bad(ErrorCode::InvalidType, "Must specify a type in attributes"),
         Some(t) => ApiError::bad(

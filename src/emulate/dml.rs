@@ -1,6 +1,9 @@
 //! Record writes shared by REST, Collections, Composite and Bulk: insert (required fields,
 //! defaults, system fields, unique values), update, upsert by external id, delete.
 
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use serde_json::{Map, Value};
 
 use crate::schema::{FieldType, ObjectDescribe, Schema, sfid};
@@ -17,6 +20,69 @@ pub struct Dml<'a> {
     pub schema: &'a Schema,
     pub store: &'a mut Store,
     pub user_id: &'a str,
+    /// Per object: the fields an insert fills in (computed once per `Dml`, which a Bulk job
+    /// reuses for 10,000 rows).
+    plans: HashMap<String, Rc<Vec<Fill>>>,
+}
+
+/// A field an insert sets: system fields always, defaults only when the client gave no value.
+#[derive(Debug, Clone)]
+struct Fill {
+    field: String,
+    value: FillValue,
+    always: bool,
+}
+
+#[derive(Debug, Clone)]
+enum FillValue {
+    Now,
+    User,
+    False,
+    AutoNumber,
+    Value(Value),
+}
+
+fn insert_plan(object: &ObjectDescribe) -> Vec<Fill> {
+    let mut plan = Vec::new();
+    for f in &object.fields {
+        let system = match f.name.as_str() {
+            "CreatedDate" | "LastModifiedDate" | "SystemModstamp" => Some(FillValue::Now),
+            "CreatedById" | "LastModifiedById" => Some(FillValue::User),
+            "IsDeleted" => Some(FillValue::False),
+            _ => None,
+        };
+        let (value, always) = match system {
+            Some(v) => (Some(v), true),
+            None => {
+                let default = if f.auto_number {
+                    Some(FillValue::AutoNumber)
+                } else if f.field_type == FieldType::Boolean && !f.createable {
+                    Some(FillValue::False)
+                } else if f.defaulted_on_create {
+                    match f.field_type {
+                        FieldType::Boolean => Some(FillValue::False),
+                        FieldType::Reference if f.name == "OwnerId" => Some(FillValue::User),
+                        _ => f
+                            .picklist_values
+                            .iter()
+                            .find(|p| p.default_value && p.active)
+                            .map(|p| FillValue::Value(Value::String(p.value.clone()))),
+                    }
+                } else {
+                    None
+                };
+                (default, false)
+            }
+        };
+        if let Some(value) = value {
+            plan.push(Fill {
+                field: f.name.clone(),
+                value,
+                always,
+            });
+        }
+    }
+    plan
 }
 
 /// What an upsert did.
@@ -45,7 +111,23 @@ pub fn now() -> String {
     })
 }
 
-impl Dml<'_> {
+impl<'a> Dml<'a> {
+    pub fn new(schema: &'a Schema, store: &'a mut Store, user_id: &'a str) -> Dml<'a> {
+        Dml {
+            schema,
+            store,
+            user_id,
+            plans: HashMap::new(),
+        }
+    }
+
+    fn plan(&mut self, object: &ObjectDescribe) -> Rc<Vec<Fill>> {
+        self.plans
+            .entry(object.name.clone())
+            .or_insert_with(|| Rc::new(insert_plan(object)))
+            .clone()
+    }
+
     /// Creates a record from a request body.
     pub fn create(
         &mut self,
@@ -76,44 +158,19 @@ impl Dml<'_> {
         let seq = self.store.take_seq();
         let id = sfid::make(&prefix, POD, seq);
         let now = now();
-        let user = || Value::String(self.user_id.to_string());
-        for f in &object.fields {
-            let system = match f.name.as_str() {
-                "CreatedDate" | "LastModifiedDate" | "SystemModstamp" => {
-                    Some(Value::String(now.clone()))
-                }
-                "CreatedById" | "LastModifiedById" => Some(user()),
-                "IsDeleted" => Some(Value::Bool(false)),
-                _ => None,
-            };
-            if let Some(v) = system {
-                fields.insert(f.name.clone(), v);
+        // Records are stored sparsely: an absent field reads as null.
+        for fill in self.plan(object).iter() {
+            if !fill.always && fields.contains_key(&fill.field) {
                 continue;
             }
-            if fields.contains_key(&f.name) {
-                continue;
-            }
-            let default = if f.auto_number {
-                Some(Value::String(format!("{seq:08}")))
-            } else if f.field_type == FieldType::Boolean && !f.createable {
-                Some(Value::Bool(false))
-            } else if f.defaulted_on_create {
-                match f.field_type {
-                    FieldType::Boolean => Some(Value::Bool(false)),
-                    FieldType::Reference if f.name == "OwnerId" => Some(user()),
-                    _ => f
-                        .picklist_values
-                        .iter()
-                        .find(|p| p.default_value && p.active)
-                        .map(|p| Value::String(p.value.clone())),
-                }
-            } else {
-                None
+            let v = match &fill.value {
+                FillValue::Now => Value::String(now.clone()),
+                FillValue::User => Value::String(self.user_id.to_string()),
+                FillValue::False => Value::Bool(false),
+                FillValue::AutoNumber => Value::String(format!("{seq:08}")),
+                FillValue::Value(v) => v.clone(),
             };
-            // Records are stored sparsely: an absent field reads as null.
-            if let Some(v) = default {
-                fields.insert(f.name.clone(), v);
-            }
+            fields.insert(fill.field.clone(), v);
         }
         fields.insert("Id".into(), Value::String(id.clone()));
         compound_name(object, &mut fields);

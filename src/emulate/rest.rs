@@ -138,12 +138,7 @@ fn create(org: &Org, req: &ApiRequest, o: &ObjectDescribe) -> ApiResult {
     }
     let body = body_map(req)?;
     let mut store = org.store();
-    let id = Dml {
-        schema: &org.schema,
-        store: &mut store,
-        user_id: &req.user_id,
-    }
-    .create(o, &body, Source::Json)?;
+    let id = Dml::new(&org.schema, &mut store, &req.user_id).create(o, &body, Source::Json)?;
     Ok(
         ApiResponse::json(201, json!({"id": id, "success": true, "errors": []})).with_header(
             "Location",
@@ -154,11 +149,7 @@ fn create(org: &Org, req: &ApiRequest, o: &ObjectDescribe) -> ApiResult {
 
 fn by_id(org: &Org, req: &ApiRequest, o: &ObjectDescribe, id: &str) -> ApiResult {
     let mut store = org.store();
-    let mut dml = Dml {
-        schema: &org.schema,
-        store: &mut store,
-        user_id: &req.user_id,
-    };
+    let mut dml = Dml::new(&org.schema, &mut store, &req.user_id);
     match req.method {
         Method::GET | Method::HEAD => {
             let rec = dml.live(o, id)?;
@@ -204,11 +195,7 @@ fn by_external_id(
             )
         })?;
     let mut store = org.store();
-    let mut dml = Dml {
-        schema: &org.schema,
-        store: &mut store,
-        user_id: &req.user_id,
-    };
+    let mut dml = Dml::new(&org.schema, &mut store, &req.user_id);
     let base = req.base();
     let urls = |ids: &[String]| -> Value {
         Value::Array(

@@ -52,13 +52,9 @@ pub fn load(
         let object = schema
             .object(&ty)
             .ok_or_else(|| err(line_no, format!("unknown object {ty}")))?;
-        Dml {
-            schema,
-            store,
-            user_id,
-        }
-        .create(object, &m, Source::Json)
-        .map_err(|e| err(line_no, e.to_string()))?;
+        Dml::new(schema, store, user_id)
+            .create(object, &m, Source::Json)
+            .map_err(|e| err(line_no, e.to_string()))?;
         n += 1;
     }
     Ok(n)

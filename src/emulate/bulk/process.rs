@@ -189,11 +189,7 @@ fn run(org: &Arc<Org>, id: &str) {
             let mut store = org.store();
             let _ = store.savepoint();
             let user = org.user_id.clone();
-            let mut dml = Dml {
-                schema: &org.schema,
-                store: &mut store,
-                user_id: &user,
-            };
+            let mut dml = Dml::new(&org.schema, &mut store, &user);
             for row in chunk {
                 match one_row(
                     &mut dml,
