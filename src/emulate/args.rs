@@ -10,6 +10,17 @@ use super::config::EmulatorConfig;
 use super::faults::{FaultSpec, LatencySpec};
 use super::server::Emulator;
 
+const EXAMPLES: &str = "\
+It prints the URL (login host = instance URL), a ready-made client id and secret, user,
+password, access token, the development JWT signing key and, with --tls, the certificate.
+
+Examples:
+  sfmap emulate --port 8765
+  sfmap emulate --tls --state org.sqlite --schema schema.json --seed records.jsonl
+  sfmap emulate --latency uniform:20ms..120ms --faults '503=2%,drop=0.5%,lock@10+20,expire/500,seed=7'
+
+See docs/emulator.md for what is emulated and where it differs from Salesforce.";
+
 /// Run a local Salesforce-compatible org (OAuth 2.0, REST, SOQL, Collections, Composite,
 /// Bulk API 2.0) on 127.0.0.1 until Ctrl-C.
 ///
@@ -22,7 +33,7 @@ use super::server::Emulator;
 ///   sfmap emulate --tls --state org.sqlite --schema schema.json --seed records.jsonl
 ///   sfmap emulate --latency uniform:20ms..120ms --faults '503=2%,drop=0.5%,lock@10+20,expire/500,seed=7'
 #[derive(Debug, Clone, Args)]
-#[command(verbatim_doc_comment)]
+#[command(verbatim_doc_comment, after_help = EXAMPLES)]
 pub struct EmulateArgs {
     /// TCP port on 127.0.0.1 (0 picks a free port).
     #[arg(long, default_value_t = 0)]

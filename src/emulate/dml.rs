@@ -28,8 +28,21 @@ pub enum Upserted {
     Multiple(Vec<String>),
 }
 
+/// The current time in Salesforce's format. Formatting is cached per millisecond: Bulk jobs
+/// stamp thousands of records within one.
 pub fn now() -> String {
-    validate::format_datetime(&chrono::Utc::now())
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    let t = chrono::Utc::now();
+    let ms = t.timestamp_millis();
+    LAST.with(|cell| {
+        let mut last = cell.borrow_mut();
+        if last.0 != ms {
+            *last = (ms, validate::format_datetime(&t));
+        }
+        last.1.clone()
+    })
 }
 
 impl Dml<'_> {
@@ -63,7 +76,20 @@ impl Dml<'_> {
         let seq = self.store.take_seq();
         let id = sfid::make(&prefix, POD, seq);
         let now = now();
+        let user = || Value::String(self.user_id.to_string());
         for f in &object.fields {
+            let system = match f.name.as_str() {
+                "CreatedDate" | "LastModifiedDate" | "SystemModstamp" => {
+                    Some(Value::String(now.clone()))
+                }
+                "CreatedById" | "LastModifiedById" => Some(user()),
+                "IsDeleted" => Some(Value::Bool(false)),
+                _ => None,
+            };
+            if let Some(v) = system {
+                fields.insert(f.name.clone(), v);
+                continue;
+            }
             if fields.contains_key(&f.name) {
                 continue;
             }
@@ -74,9 +100,7 @@ impl Dml<'_> {
             } else if f.defaulted_on_create {
                 match f.field_type {
                     FieldType::Boolean => Some(Value::Bool(false)),
-                    FieldType::Reference if f.name == "OwnerId" => {
-                        Some(Value::String(self.user_id.to_string()))
-                    }
+                    FieldType::Reference if f.name == "OwnerId" => Some(user()),
                     _ => f
                         .picklist_values
                         .iter()
@@ -86,18 +110,9 @@ impl Dml<'_> {
             } else {
                 None
             };
-            fields.insert(f.name.clone(), default.unwrap_or(Value::Null));
-        }
-        for (name, value) in [
-            ("CreatedDate", Value::String(now.clone())),
-            ("LastModifiedDate", Value::String(now.clone())),
-            ("SystemModstamp", Value::String(now.clone())),
-            ("CreatedById", Value::String(self.user_id.to_string())),
-            ("LastModifiedById", Value::String(self.user_id.to_string())),
-            ("IsDeleted", Value::Bool(false)),
-        ] {
-            if object.field(name).is_some() {
-                fields.insert(name.to_string(), value);
+            // Records are stored sparsely: an absent field reads as null.
+            if let Some(v) = default {
+                fields.insert(f.name.clone(), v);
             }
         }
         fields.insert("Id".into(), Value::String(id.clone()));

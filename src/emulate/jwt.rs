@@ -112,7 +112,7 @@ pub fn sign_with_dev_key(claims: &Value) -> Result<String, jsonwebtoken::errors:
 
 /// The development key as PKCS#1 DER (PKCS#8 `PrivateKeyInfo` unwrapped).
 fn dev_private_pkcs1() -> Vec<u8> {
-    let unwrap = || -> Result<Vec<u8>, String> {
+    let pkcs1 = || -> Result<Vec<u8>, String> {
         let (_, der) = pem_decode(DEV_PRIVATE_KEY)?;
         let (_, seq, _) = der_next(&der)?;
         let (_, _, rest) = der_next(seq)?; // version
@@ -120,7 +120,7 @@ fn dev_private_pkcs1() -> Vec<u8> {
         let (_, octets, _) = der_next(rest)?;
         Ok(octets.to_vec())
     };
-    unwrap().unwrap_or_default()
+    pkcs1().unwrap_or_default()
 }
 
 /// PKCS#1 `RSAPublicKey` DER from a PEM certificate, SubjectPublicKeyInfo or PKCS#1 key.

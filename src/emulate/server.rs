@@ -391,7 +391,7 @@ async fn handle(State(org): State<Arc<Org>>, request: Request<AxumBody>) -> Resp
         },
         _ => (ApiError::not_found().into(), false, Vec::new()),
     };
-    // OAuth query strings may carry codes and secrets: never log them.
+    // OAuth query strings can carry tokens and codes: log only the path for them.
     let oauth = segs.first() == Some(&"services") && segs.get(1) == Some(&"oauth2");
     let logged_path = if oauth || raw_query.is_empty() {
         path.clone()

@@ -23,10 +23,11 @@ fn field(name: &str, t: FieldType) -> FieldDescribe {
         "nillable": name != "Id", "createable": false, "updateable": false,
         "idLookup": name == "Id",
     }))
-    .unwrap_or_else(|_| unreachable_field(name))
+    .unwrap_or_else(|_| plain_field(name))
 }
 
-fn unreachable_field(name: &str) -> FieldDescribe {
+/// A read-only text field (used if the JSON form above were ever refused).
+fn plain_field(name: &str) -> FieldDescribe {
     FieldDescribe {
         name: name.into(),
         label: name.into(),

@@ -56,7 +56,12 @@ impl TlsListener {
         let (tx, rx) = mpsc::channel(64);
         tokio::spawn(async move {
             loop {
-                let Ok((tcp, peer)) = listener.accept().await else {
+                // Stop (and free the port) once the server side is gone.
+                let accepted = tokio::select! {
+                    a = listener.accept() => a,
+                    _ = tx.closed() => break,
+                };
+                let Ok((tcp, peer)) = accepted else {
                     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
                     continue;
                 };
@@ -72,9 +77,6 @@ impl TlsListener {
                         let _ = sender.send((stream, peer)).await;
                     }
                 });
-                if tx.is_closed() {
-                    break;
-                }
             }
         });
         TlsListener { rx, addr }

@@ -428,7 +428,13 @@ pub fn find_by_field(
             .map_err(internal);
     }
     let rows = store
-        .scan(&object.name, false, Some((&field.name, text)))
+        .scan(
+            &object.name,
+            false,
+            // SQLite folds ASCII only: other texts are compared below, in full.
+            text.is_ascii()
+                .then_some((field.name.as_str(), &[text.to_string()][..])),
+        )
         .map_err(internal)?;
     Ok(rows
         .into_iter()

@@ -278,3 +278,49 @@ async fn uploads_over_150_mb_are_refused() {
     let v: Value = resp.json().await.unwrap();
     assert_eq!(code(&v), "EXCEEDED_MAX_SIZE");
 }
+
+#[tokio::test]
+async fn plain_inserts_report_row_errors_and_order() {
+    let org = start().await;
+    // Row errors are reported per row, in input order, across internal 10,000-row batches.
+    let mut csv = String::from("Name,NumberOfEmployees,Tier__c\n");
+    for i in 0..25_000 {
+        match i {
+            7 => csv.push_str(",1,Gold\n"),
+            12_345 => csv.push_str("Bad,many,Gold\n"),
+            20_000 => csv.push_str("Ok,1,Bronze\n"),
+            _ => csv.push_str(&format!("Row {i},{i},Silver\n")),
+        }
+    }
+    let (id, info) = run_job(
+        &org,
+        json!({"object": "Account", "operation": "insert"}),
+        &csv,
+    )
+    .await;
+    assert_eq!(info["state"], "JobComplete");
+    assert_eq!(info["numberRecordsProcessed"], 25_000);
+    assert_eq!(info["numberRecordsFailed"], 3);
+    let failed = results(&org, &id, "failedResults").await;
+    let codes: Vec<&str> = failed
+        .iter()
+        .map(|r| r[1].split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "REQUIRED_FIELD_MISSING",
+            "INVALID_TYPE_ON_FIELD_IN_RECORD",
+            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+        ]
+    );
+    let ok = results(&org, &id, "successfulResults").await;
+    assert_eq!(ok.len(), 24_997);
+    assert_eq!(ok[0][2], "Row 0");
+    let (_, v) = org.query("SELECT COUNT() FROM Account").await;
+    assert_eq!(v["totalSize"], 24_997);
+    let (_, v) = org
+        .query("SELECT NumberOfEmployees FROM Account WHERE Name = 'Row 24999'")
+        .await;
+    assert_eq!(v["records"][0]["NumberOfEmployees"], 24_999);
+}

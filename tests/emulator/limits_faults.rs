@@ -199,3 +199,43 @@ async fn state_file_persists_records_and_seed_loads() {
     ));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn latency_is_added_to_api_calls_and_rates_are_seeded() {
+    let org = start_with(EmulatorConfig {
+        latency: Some("fixed:25ms".parse().unwrap()),
+        faults: "503=50%,seed=3".parse().unwrap(),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..20 {
+        statuses.push(org.get("/limits").await.0.as_u16());
+    }
+    // The versions list is not an API call: no latency, no faults.
+    let resp = org
+        .http
+        .get(org.url("/services/data"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let reqs = org.emu.requests();
+    assert!(
+        reqs[..20].iter().all(|r| r.ms >= 25.0),
+        "latency applied to API calls"
+    );
+    let unavailable = statuses.iter().filter(|s| **s == 503).count();
+    assert!(unavailable > 0 && unavailable < 20, "{statuses:?}");
+    // The same seed gives the same sequence.
+    let again = start_with(EmulatorConfig {
+        faults: "503=50%,seed=3".parse().unwrap(),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let mut second = Vec::new();
+    for _ in 0..20 {
+        second.push(again.get("/limits").await.0.as_u16());
+    }
+    assert_eq!(statuses, second);
+}

@@ -347,7 +347,7 @@ fn like(text: &str, pattern: &[LikePart]) -> bool {
                 }
             }
             LikePart::One => {
-                next[1..=t.len()].copy_from_slice(&dp[..t.len()]);
+                next[1..].copy_from_slice(&dp[..t.len()]);
             }
             LikePart::Char(c) => {
                 for j in 1..=t.len() {
@@ -433,16 +433,27 @@ fn order_values(t: FieldType, a: &Value, b: &Value) -> Ordering {
     }
 }
 
-/// An equality on a plain text field: lets the store pre-filter in SQL.
-fn prefilter(e: &BExpr) -> Option<(String, String)> {
+/// An equality or `IN` on a plain text or Id field: lets the store pre-filter in SQL (through an
+/// index on the field).
+fn prefilter(e: &BExpr) -> Option<(String, Vec<String>)> {
+    let plain = |b: &Bound| {
+        b.steps.is_empty()
+            && (b.field.field_type.is_text()
+                || matches!(b.field.field_type, FieldType::Id | FieldType::Reference))
+    };
     match e {
-        BExpr::Cmp(b, CmpOp::Eq, Literal::String(s))
-            if b.steps.is_empty()
-                && s.is_ascii()
-                && (b.field.field_type.is_text()
-                    || matches!(b.field.field_type, FieldType::Id | FieldType::Reference)) =>
-        {
-            Some((b.field.name.clone(), s.clone()))
+        BExpr::Cmp(b, CmpOp::Eq, Literal::String(s)) if plain(b) && s.is_ascii() => {
+            Some((b.field.name.clone(), vec![s.clone()]))
+        }
+        BExpr::In(b, false, lits, _) if plain(b) && !lits.is_empty() && lits.len() <= 500 => {
+            let texts: Option<Vec<String>> = lits
+                .iter()
+                .map(|l| match l {
+                    Literal::String(s) if s.is_ascii() => Some(s.clone()),
+                    _ => None,
+                })
+                .collect();
+            texts.map(|t| (b.field.name.clone(), t))
         }
         BExpr::And(v) => v.iter().find_map(prefilter),
         _ => None,
@@ -501,7 +512,7 @@ pub fn run(
         .scan(
             &object.name,
             all,
-            pre.as_ref().map(|(f, v)| (f.as_str(), v.as_str())),
+            pre.as_ref().map(|(f, v)| (f.as_str(), v.as_slice())),
         )
         .map_err(internal)?;
     let mut parents = Parents {
