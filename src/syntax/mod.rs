@@ -32,16 +32,21 @@ pub struct Parsed {
 
 /// Parses a whole file, recovering from errors.
 pub fn parse(source: &str) -> Parsed {
-    parse_with_coverage(source).0
+    parse_inner(source, false).0
 }
 
 /// Parses and also returns the names of the grammar productions the parse went through.
 pub fn parse_with_coverage(source: &str) -> (Parsed, BTreeSet<&'static str>) {
+    parse_inner(source, true)
+}
+
+fn parse_inner(source: &str, coverage: bool) -> (Parsed, BTreeSet<&'static str>) {
     let parser = Parser {
         len: source.len(),
         comments: RefCell::new(BTreeSet::new()),
         errors: RefCell::new(Vec::new()),
         hits: RefCell::new(BTreeSet::new()),
+        coverage,
     };
     let mappings = parser.file(source);
     let comments = parser
@@ -76,6 +81,8 @@ pub(crate) struct Parser {
     errors: RefCell<Vec<SyntaxError>>,
     /// Grammar productions the parse went through (for the grammar-coverage test).
     hits: RefCell<BTreeSet<&'static str>>,
+    /// Whether to record `hits` (off on the normal path: it costs a set insert per call).
+    coverage: bool,
 }
 
 impl Parser {
@@ -170,7 +177,9 @@ impl Parser {
 impl Parser {
     /// Records that a production was used.
     pub(crate) fn hit(&self, production: &'static str) {
-        self.hits.borrow_mut().insert(production);
+        if self.coverage {
+            self.hits.borrow_mut().insert(production);
+        }
     }
 }
 
@@ -187,16 +196,5 @@ fn skip_to_line_starting<'a>(mut i: &'a str, words: &[&str]) -> &'a str {
             return trimmed;
         }
         i = i.find('\n').map_or("", |n| &i[n + 1..]);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn debug_example() {
-        let src = std::fs::read_to_string("examples/lead.sfmap").unwrap();
-        let parsed = super::parse(&src);
-        eprintln!("{:#?}", parsed.diagnostics);
-        eprintln!("{}", super::print::print(&parsed.file, &src));
     }
 }
