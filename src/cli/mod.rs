@@ -38,6 +38,11 @@ pub enum Command {
     Emulate(crate::emulate::args::EmulateArgs),
     Migrate(migrate::MigrateArgs),
     Run(run::RunArgs),
+    /// Send the events of a dead-letter file again, once the mapping is fixed.
+    ///
+    /// The same as `run` with `--events` naming the dead-letter file: with the same ledger,
+    /// events that were delivered are skipped and failed ones are tried again.
+    Replay(run::RunArgs),
 }
 
 /// Entry point used by `main`.
@@ -50,7 +55,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Emulate(args) => args.run(),
         Command::Migrate(args) => migrate::run(args),
-        Command::Run(args) => run::run(args),
+        Command::Run(args) | Command::Replay(args) => run::run(args),
     }
 }
 

@@ -166,13 +166,17 @@ impl<'p> Executor<'p> {
                         .iter()
                         .position(|m| std::ptr::eq(m, op.mapping))
                         .unwrap_or(0);
-                    let state = self.ledger.state(&key, &op.mapping.name)?;
-                    if state.as_deref() == Some("done")
-                        && !self.ledger_failed(&key, &op.mapping.name)?
-                    {
+                    let entry = self.ledger.entry(&key, &op.mapping.name)?;
+                    // Delivered before: skip. Failed before: try again (the mapping may be fixed).
+                    let state = entry.as_ref().map(|(state, _)| state.as_str());
+                    let failed = entry
+                        .as_ref()
+                        .is_some_and(|(_, o)| o.as_deref() == Some("failed"));
+                    if state == Some("done") && !failed {
                         self.summary.already_done += 1;
                         continue;
                     }
+                    let state = state.map(str::to_string);
                     self.pending[index].push(Pending {
                         key: key.clone(),
                         line: line_no,
@@ -198,11 +202,6 @@ impl<'p> Executor<'p> {
             self.flush(index).await?;
         }
         Ok(())
-    }
-
-    fn ledger_failed(&self, _key: &str, _mapping: &str) -> Result<bool, RunError> {
-        // Failed events are retried by a new run; the ledger keeps their last outcome.
-        Ok(false)
     }
 
     /// Flushes everything left and returns the summary.

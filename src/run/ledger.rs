@@ -66,12 +66,21 @@ impl Ledger {
 
     /// The state of an event for a mapping: `None`, `Some("sent")` or `Some("done")`.
     pub fn state(&self, key: &str, mapping: &str) -> Result<Option<String>, LedgerError> {
+        Ok(self.entry(key, mapping)?.map(|(state, _)| state))
+    }
+
+    /// The state and (when done) the outcome of an event for a mapping.
+    pub fn entry(
+        &self,
+        key: &str,
+        mapping: &str,
+    ) -> Result<Option<(String, Option<String>)>, LedgerError> {
         Ok(self
             .db
             .query_row(
-                "SELECT state FROM events WHERE key = ?1 AND mapping = ?2",
+                "SELECT state, outcome FROM events WHERE key = ?1 AND mapping = ?2",
                 params![key, mapping],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?)
     }

@@ -319,3 +319,49 @@ mapping del {
     assert_eq!(report[1]["outcome"], "failed");
     assert_eq!(report[1]["error_code"], "NOT_FOUND");
 }
+
+#[tokio::test]
+async fn failed_events_are_retried_once_the_mapping_is_fixed() {
+    let emu = org(EmulatorConfig::default()).await;
+    let dir = std::env::temp_dir().join(format!("sfmap-retry-ledger-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ledger = dir.join("ledger.sqlite");
+    let _ = std::fs::remove_file(&ledger);
+    let broken = plan(
+        "mapping lead { on identify object Lead create \
+         fields { LastName = \"L\" Company = traits.company Email = traits.email } }",
+    );
+    let events = [
+        identify(1, "x@x.com", json!({})),
+        identify(2, "y@x.com", json!({"company": "Y"})),
+    ];
+    let (first, report) = run(
+        &emu,
+        &broken,
+        &events,
+        Options::default(),
+        Ledger::open(Some(&ledger)).unwrap(),
+    )
+    .await;
+    assert_eq!(first.outcomes.get("failed"), Some(&1), "{report:?}");
+    assert_eq!(report[0]["error_code"], "MISSING_REQUIRED");
+    let fixed = plan(
+        "mapping lead { on identify object Lead create \
+         fields { LastName = \"L\" Company = coalesce(traits.company, \"n/a\") Email = traits.email } }",
+    );
+    let (second, report) = run(
+        &emu,
+        &fixed,
+        &events,
+        Options::default(),
+        Ledger::open(Some(&ledger)).unwrap(),
+    )
+    .await;
+    assert_eq!(
+        second.already_done, 1,
+        "the delivered event is not sent again"
+    );
+    assert_eq!(second.outcomes.get("created"), Some(&1), "{report:?}");
+    assert_eq!(records(&emu, "Lead", &["Email"], "Email").len(), 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
