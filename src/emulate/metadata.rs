@@ -12,17 +12,10 @@ use super::error::EmulateError;
 use super::system;
 
 pub fn load(path: Option<&Path>) -> Result<Schema, EmulateError> {
-    let mut schema = Schema::builtin();
-    if let Some(p) = path {
-        let file = Schema::read_file(p)?;
-        for object in file.objects {
-            let merged = match schema.object(&object.name) {
-                Some(existing) => overlay(existing.clone(), object),
-                None => object,
-            };
-            schema.insert(merged);
-        }
-    }
+    let mut schema = match path {
+        Some(p) => Schema::builtin_with_file(p)?,
+        None => Schema::builtin(),
+    };
     assign_prefixes(&mut schema);
     let names: Vec<String> = schema.objects().map(|o| o.name.clone()).collect();
     for name in names {
@@ -34,29 +27,6 @@ pub fn load(path: Option<&Path>) -> Result<Schema, EmulateError> {
     }
     system::add_system_objects(&mut schema);
     Ok(schema)
-}
-
-/// Fields of `file` replace same-named fields of `base` and new ones are appended; object-level
-/// flags come from the file when it states a key prefix (a full describe), else from `base`.
-fn overlay(mut base: ObjectDescribe, file: ObjectDescribe) -> ObjectDescribe {
-    for f in file.fields {
-        match base
-            .fields
-            .iter_mut()
-            .find(|b| b.name.eq_ignore_ascii_case(&f.name))
-        {
-            Some(slot) => *slot = f,
-            None => base.fields.push(f),
-        }
-    }
-    if file.key_prefix.is_some() {
-        base.key_prefix = file.key_prefix;
-        base.createable = file.createable;
-        base.updateable = file.updateable;
-        base.deletable = file.deletable;
-        base.queryable = file.queryable;
-    }
-    base
 }
 
 /// Custom objects without a key prefix get `a00`, `a01`, … in name order.

@@ -47,8 +47,7 @@ impl Schema {
         schema
     }
 
-    /// The built-in objects overlaid with a schema file's objects: an object in the file replaces
-    /// the built-in one of the same name, so a real org's describe wins.
+    /// The built-in objects overlaid with a schema file's objects (see [`Schema::merge`]).
     pub fn builtin_with_file(path: &Path) -> Result<Schema, SchemaError> {
         let mut schema = Schema::builtin();
         schema.merge(Schema::read_file(path)?);
@@ -88,10 +87,18 @@ impl Schema {
         }
     }
 
-    /// Adds or replaces objects.
+    /// Overlays a file's objects. A new object is added. For an object already known, the
+    /// file's fields replace same-named fields and new ones are appended, so a file can add
+    /// `ExtId__c` to Account without restating Account; object-level flags come from the file
+    /// when it states a key prefix (a full describe). `check`, `run` and `emulate` all read
+    /// schema files through this one rule.
     pub fn merge(&mut self, file: SchemaFile) {
         for object in file.objects {
-            self.insert(object);
+            let merged = match self.object(&object.name) {
+                Some(existing) => overlay(existing.clone(), object),
+                None => object,
+            };
+            self.insert(merged);
         }
     }
 
@@ -127,6 +134,28 @@ impl Schema {
     }
 }
 
+/// Fields of `file` replace same-named fields of `base` and new ones are appended.
+fn overlay(mut base: ObjectDescribe, file: ObjectDescribe) -> ObjectDescribe {
+    for f in file.fields {
+        match base
+            .fields
+            .iter_mut()
+            .find(|b| b.name.eq_ignore_ascii_case(&f.name))
+        {
+            Some(slot) => *slot = f,
+            None => base.fields.push(f),
+        }
+    }
+    if file.key_prefix.is_some() {
+        base.key_prefix = file.key_prefix;
+        base.createable = file.createable;
+        base.updateable = file.updateable;
+        base.deletable = file.deletable;
+        base.queryable = file.queryable;
+    }
+    base
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +179,24 @@ mod tests {
             Some("00Q")
         );
         assert_eq!(schema.object_by_prefix("001").unwrap().name, "Account");
+    }
+
+    #[test]
+    fn a_file_adds_fields_to_a_builtin_object_without_restating_it() {
+        let mut schema = Schema::builtin();
+        let before = schema.object("Account").unwrap().fields.len();
+        schema.merge(
+            Schema::parse_str(
+                r#"{"objects": [{"name": "Account", "fields": [
+                    {"name": "ExtId__c", "type": "string", "externalId": true}]}]}"#,
+            )
+            .unwrap(),
+        );
+        let account = schema.object("Account").unwrap();
+        assert_eq!(account.fields.len(), before + 1);
+        assert!(account.field("Name").is_some(), "built-in fields stay");
+        assert!(account.field("extid__c").unwrap().external_id);
+        assert_eq!(account.key_prefix.as_deref(), Some("001"));
     }
 
     #[test]
