@@ -51,6 +51,7 @@ const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("name_last", 1, 1),
     ("replace", 3, 3),
     ("clear", 0, 0),
+    ("on_create", 1, 1),
     ("lookup", 2, 2),
     ("jmes", 1, 1),
 ];
@@ -303,6 +304,7 @@ impl Compiler<'_> {
                 (Builtin::Truncate, strty(Kind::STRING, any_absent))
             }
             "replace" => (Builtin::Replace, strty(Kind::STRING, any_absent)),
+            "on_create" => (Builtin::OnCreate, compiled[0].ty),
             _ => (Builtin::Clear, Ty::known(Kind::NULL)),
         };
         Compiled {

@@ -11,6 +11,8 @@ use crate::syntax::ast::{CompareOp, LogicOp};
 pub(crate) struct Ctx<'s, 'a> {
     pub slots: &'s [Option<Value<'a>>],
     pub full: Option<&'s serde_json::Value>,
+    /// Set when `on_create()` supplied the value being evaluated.
+    pub create_only: std::cell::Cell<bool>,
 }
 
 /// Why an expression failed for this event.

@@ -21,6 +21,13 @@ pub(crate) fn call<'s, 'a>(
         }
         return Ok(None);
     }
+    if b == Builtin::OnCreate {
+        let v = ctx.eval(&args[0])?;
+        if v.is_some() {
+            ctx.create_only.set(true);
+        }
+        return Ok(v);
+    }
     if b == Builtin::Clear {
         return Ok(Some(Cow::Owned(Value::Null)));
     }
@@ -125,7 +132,9 @@ pub(crate) fn call<'s, 'a>(
             };
             string(out)
         }
-        Builtin::Coalesce | Builtin::Clear => unreachable!("handled above"),
+        Builtin::Coalesce | Builtin::Clear | Builtin::OnCreate => {
+            unreachable!("handled above")
+        }
     }
 }
 

@@ -58,6 +58,9 @@ pub struct RecordOp<'p, 'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub matchers: Vec<(&'p str, Value<'a>)>,
     pub fields: Vec<(Cow<'p, str>, FieldValue<'p, 'a>)>,
+    /// Fields whose value came from `on_create()`: written only if the record is created.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub on_create: Vec<(&'p str, FieldValue<'p, 'a>)>,
     /// Required fields an upsert would lack if it ends up creating the record.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_on_create: Vec<&'p str>,
@@ -141,6 +144,7 @@ impl<'p> Evaluator<'p> {
         let ctx = expr::Ctx {
             slots: &scratch.out.slots,
             full: scratch.out.full.as_ref(),
+            create_only: std::cell::Cell::new(false),
         };
         result.message_id = match ctx.slots.get(MESSAGE_ID_SLOT) {
             Some(Some(Value::String(s))) => Some(s.clone()),
@@ -202,7 +206,9 @@ impl<'p> Evaluator<'p> {
         let matchers = self.matchers(mapping, ctx)?;
         let mut fields: Vec<(Cow<'p, str>, FieldValue<'p, 'a>)> =
             Vec::with_capacity(mapping.fields.len());
+        let mut on_create = Vec::new();
         for field in &mapping.fields {
+            ctx.create_only.set(false);
             let value = match &field.value {
                 plan::PlanExpr::Lookup {
                     relationship,
@@ -222,7 +228,11 @@ impl<'p> Evaluator<'p> {
                     Some(v) => FieldValue::Value(coerce::to_field(v.into_owned(), field)?),
                 },
             };
-            fields.push((Cow::Borrowed(field.name.as_str()), value));
+            if ctx.create_only.get() {
+                on_create.push((field.name.as_str(), value));
+            } else {
+                fields.push((Cow::Borrowed(field.name.as_str()), value));
+            }
         }
         for spread in &mapping.spreads {
             spread_fields(spread, ctx, &mut fields);
@@ -230,6 +240,8 @@ impl<'p> Evaluator<'p> {
         let mut missing_on_create = Vec::new();
         for req in &mapping.required_on_create {
             let present = fields.iter().any(|(n, v)| {
+                n.eq_ignore_ascii_case(req) && !matches!(v, FieldValue::Value(Value::Null))
+            }) || on_create.iter().any(|(n, v)| {
                 n.eq_ignore_ascii_case(req) && !matches!(v, FieldValue::Value(Value::Null))
             }) || matchers.iter().any(|(n, _)| n.eq_ignore_ascii_case(req));
             if !present {
@@ -262,6 +274,7 @@ impl<'p> Evaluator<'p> {
             operation: mapping.operation,
             matchers,
             fields,
+            on_create,
             missing_on_create,
         })
     }

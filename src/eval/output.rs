@@ -32,14 +32,14 @@ struct Row<'r, 'p, 'a> {
     outcome: &'r Outcome<'p, 'a>,
 }
 
-struct Fields<'r, 'p, 'a>(&'r [(std::borrow::Cow<'p, str>, FieldValue<'p, 'a>)]);
+struct Fields<'r, 'p, 'a, K>(&'r [(K, FieldValue<'p, 'a>)]);
 
-impl Serialize for Fields<'_, '_, '_> {
+impl<K: AsRef<str>> Serialize for Fields<'_, '_, '_, K> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.0.len()))?;
         for (name, value) in self.0 {
             match value {
-                FieldValue::Value(v) => map.serialize_entry(name, v)?,
+                FieldValue::Value(v) => map.serialize_entry(name.as_ref(), v)?,
                 FieldValue::Lookup {
                     relationship,
                     field,
@@ -90,6 +90,9 @@ impl Serialize for Row<'_, '_, '_> {
                     map.serialize_entry("match", &Matchers(&op.matchers))?;
                 }
                 map.serialize_entry("fields", &Fields(&op.fields))?;
+                if !op.on_create.is_empty() {
+                    map.serialize_entry("on_create", &Fields(&op.on_create))?;
+                }
                 if !op.missing_on_create.is_empty() {
                     map.serialize_entry("missing_on_create", &op.missing_on_create)?;
                 }

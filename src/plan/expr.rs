@@ -56,6 +56,8 @@ pub enum Builtin {
     NameLast,
     Replace,
     Clear,
+    /// `on_create(x)`: `x`, used only when the write creates the record.
+    OnCreate,
 }
 
 /// A JMESPath expression compiled once, shown as its source.

@@ -19,7 +19,7 @@ use super::flush::{self, Op, Settled, Write as FlushWrite};
 use super::ledger::{Ledger, LedgerError, Outcome};
 use super::lookup;
 use crate::eval::{Evaluator, EventResult, FieldValue, Outcome as EvalOutcome, Scratch};
-use crate::plan::{Mapping, Plan, Strategy};
+use crate::plan::{Mapping, Plan};
 use crate::salesforce::{
     BulkJob, BulkOperation, Client, RecordResult, RowOutcome, SfError, csv_out, soql,
 };
@@ -244,7 +244,7 @@ impl<'p> Executor<'p> {
             })
             .collect();
         let mut results: Vec<Option<WriteResult>> = vec![None; batch.len()];
-        let found = if mapping.strategy == Strategy::Query {
+        let found = if flush::needs_lookup(mapping, &ops) {
             match lookup::find(&self.client, mapping, &ops).await {
                 Ok(f) => f,
                 Err(e) => {
@@ -680,20 +680,11 @@ fn sf_error(e: &SfError) -> (String, String) {
 fn owned_op(op: &crate::eval::RecordOp<'_, '_>) -> Op {
     let mut fields = Map::new();
     for (name, value) in &op.fields {
-        match value {
-            FieldValue::Value(v) => {
-                fields.insert(name.to_string(), v.to_json());
-            }
-            FieldValue::Lookup {
-                relationship,
-                field,
-                value,
-            } => {
-                let mut inner = Map::new();
-                inner.insert((*field).to_string(), value.to_json());
-                fields.insert((*relationship).to_string(), Value::Object(inner));
-            }
-        }
+        insert_wire(&mut fields, name, value);
+    }
+    let mut create_only = Map::new();
+    for (name, value) in &op.on_create {
+        insert_wire(&mut create_only, name, value);
     }
     Op {
         event: 0,
@@ -704,11 +695,30 @@ fn owned_op(op: &crate::eval::RecordOp<'_, '_>) -> Op {
             .map(|(f, v)| ((*f).to_string(), v.to_json()))
             .collect(),
         fields,
+        create_only,
         missing_on_create: op
             .missing_on_create
             .iter()
             .map(|s| (*s).to_string())
             .collect(),
+    }
+}
+
+/// A field as it goes on the wire: a value, or a parent reference `"Account": {"Ext__c": v}`.
+fn insert_wire(map: &mut Map<String, Value>, name: &str, value: &FieldValue<'_, '_>) {
+    match value {
+        FieldValue::Value(v) => {
+            map.insert(name.to_string(), v.to_json());
+        }
+        FieldValue::Lookup {
+            relationship,
+            field,
+            value,
+        } => {
+            let mut inner = Map::new();
+            inner.insert((*field).to_string(), value.to_json());
+            map.insert((*relationship).to_string(), Value::Object(inner));
+        }
     }
 }
 

@@ -365,3 +365,64 @@ async fn failed_events_are_retried_once_the_mapping_is_fixed() {
     assert_eq!(records(&emu, "Lead", &["Email"], "Email").len(), 2);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn on_create_defaults_never_overwrite_existing_values() {
+    for matcher in ["Email = traits.email", "Segment_User_Id__c = traits.email"] {
+        let emu = org(EmulatorConfig::default()).await;
+        let p = plan(&format!(
+            r#"
+mapping lead {{
+  on identify where traits.email exists
+  object Lead
+  upsert match {matcher}
+  fields {{
+    Email    = traits.email
+    LastName = coalesce(traits.last_name, on_create("Unknown"))
+    Company  = coalesce(traits.company, on_create("n/a"))
+  }}
+}}
+"#
+        ));
+        let first = [identify(
+            1,
+            "k@x.com",
+            json!({"last_name": "Kay", "company": "Acme"}),
+        )];
+        run(
+            &emu,
+            &p,
+            &first,
+            Options::default(),
+            Ledger::open(None).unwrap(),
+        )
+        .await;
+        // Later events without the traits: the existing values stay; a new record gets defaults.
+        let later = [
+            identify(2, "k@x.com", json!({})),
+            identify(3, "new@x.com", json!({})),
+        ];
+        let (summary, report) = run(
+            &emu,
+            &p,
+            &later,
+            Options::default(),
+            Ledger::open(None).unwrap(),
+        )
+        .await;
+        assert_eq!(
+            summary.outcomes.get("failed"),
+            None,
+            "{matcher}: {report:?}"
+        );
+        let leads = records(&emu, "Lead", &["Email", "LastName", "Company"], "Email");
+        assert_eq!(
+            serde_json::to_value(&leads).unwrap(),
+            json!([
+                {"Email": "k@x.com", "LastName": "Kay", "Company": "Acme"},
+                {"Email": "new@x.com", "LastName": "Unknown", "Company": "n/a"}
+            ]),
+            "{matcher}"
+        );
+    }
+}

@@ -23,6 +23,8 @@ pub struct Op {
     pub matchers: Vec<(String, Value)>,
     /// Field → wire value (`null` clears; relationship references as `{"Ext__c": v}` objects).
     pub fields: Map<String, Value>,
+    /// Fields written only if this event creates the record (`on_create()`).
+    pub create_only: Map<String, Value>,
     /// Required fields this event lacks if it ends up creating the record.
     pub missing_on_create: Vec<String>,
 }
@@ -99,19 +101,37 @@ enum SlotState {
 /// Plans the writes for one mapping's operations (in event order) given the lookup results.
 pub fn plan(mapping: &Mapping, ops: &[Op], found: &[Found]) -> Writes {
     match mapping.strategy {
-        Strategy::ExternalId => plan_external_id(mapping, ops),
+        // A native upsert cannot say which fields apply only on create: with `on_create()`
+        // values the records are looked up first, as for a query matcher.
+        Strategy::ExternalId if !needs_lookup(mapping, ops) => plan_external_id(mapping, ops),
         Strategy::Insert => Writes {
             creates: ops
                 .iter()
-                .map(|op| Write {
-                    id: None,
-                    fields: op.fields.clone(),
-                    events: vec![op.event],
+                .map(|op| {
+                    let mut fields = op.create_only.clone();
+                    fields.extend(op.fields.clone());
+                    Write {
+                        id: None,
+                        fields,
+                        events: vec![op.event],
+                    }
                 })
                 .collect(),
             ..Writes::default()
         },
-        Strategy::ById | Strategy::Query => plan_matched(mapping, ops, found),
+        Strategy::ExternalId | Strategy::ById | Strategy::Query => {
+            plan_matched(mapping, ops, found)
+        }
+    }
+}
+
+/// Whether the flush must look records up before writing: query matchers always, external-id
+/// upserts when some event has create-only values.
+pub fn needs_lookup(mapping: &Mapping, ops: &[Op]) -> bool {
+    match mapping.strategy {
+        Strategy::Query => true,
+        Strategy::ExternalId => ops.iter().any(|op| !op.create_only.is_empty()),
+        Strategy::Insert | Strategy::ById => false,
     }
 }
 
@@ -227,7 +247,7 @@ fn plan_matched(mapping: &Mapping, ops: &[Op], found: &[Found]) -> Writes {
                         fields.insert(f.clone(), v.clone());
                     }
                 }
-                for (f, v) in &op.fields {
+                for (f, v) in op.create_only.iter().chain(&op.fields) {
                     fields.insert(f.clone(), v.clone());
                 }
                 index_slot(&mut index, &fields_lc(mapping), &values, slots.len());

@@ -26,6 +26,7 @@ fn op(event: u64, operation: OpKind, email: &str, f: Value) -> Op {
         operation,
         matchers: vec![("Email".into(), json!(email))],
         fields: fields(f),
+        create_only: Map::new(),
         missing_on_create: vec![],
     }
 }
@@ -207,6 +208,7 @@ fn external_id_upserts_merge_per_key() {
         operation: OpKind::Upsert,
         matchers: vec![("Segment_User_Id__c".into(), json!(k))],
         fields: fields(f),
+        create_only: Map::new(),
         missing_on_create: vec![],
     };
     let ops = [
