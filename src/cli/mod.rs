@@ -7,8 +7,10 @@ pub mod check;
 pub mod eval;
 pub mod fmt;
 pub mod load;
+pub mod login;
 pub mod migrate;
 pub mod plan;
+pub mod profile;
 pub mod run;
 
 use std::process::ExitCode;
@@ -38,6 +40,7 @@ pub enum Command {
     Emulate(crate::emulate::args::EmulateArgs),
     Migrate(migrate::MigrateArgs),
     Run(run::RunArgs),
+    Login(login::LoginArgs),
     /// Send the events of a dead-letter file again, once the mapping is fixed.
     ///
     /// The same as `run` with `--events` naming the dead-letter file: with the same ledger,
@@ -56,6 +59,7 @@ pub fn main() -> ExitCode {
         Command::Emulate(args) => args.run(),
         Command::Migrate(args) => migrate::run(args),
         Command::Run(args) | Command::Replay(args) => run::run(args),
+        Command::Login(args) => login::run(args),
     }
 }
 

@@ -32,6 +32,14 @@ pub struct RunArgs {
     /// `local` runs against an embedded emulated org (fresh and in memory).
     #[arg(long)]
     pub org: Option<String>,
+    /// The sfmap.toml profile to deliver to (after `sfmap login --profile NAME`); default: the
+    /// `default_profile`, unless `--org local` or SFMAP_ACCESS_TOKEN is given.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// The credentials file `sfmap login` wrote (default: $SFMAP_CREDENTIALS or
+    /// ~/.config/sfmap/credentials.json).
+    #[arg(long)]
+    pub credentials: Option<PathBuf>,
     /// Write each event's outcome as JSONL here.
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -74,13 +82,11 @@ pub fn run(args: &RunArgs) -> ExitCode {
 }
 
 async fn run_async(args: &RunArgs) -> ExitCode {
-    let schema_path = match args.schema.clone() {
-        Some(p) => Some(p),
-        None => match crate::config::Config::discover(&args.file) {
-            Ok(c) => c.schema_path(),
-            Err(e) => return super::usage_error(&e.to_string()),
-        },
+    let config = match crate::config::Config::discover(&args.file) {
+        Ok(c) => c,
+        Err(e) => return super::usage_error(&e.to_string()),
     };
+    let schema_path = args.schema.clone().or_else(|| config.schema_path());
     let loaded = match load::schema_for(&args.file, args.schema.as_deref())
         .and_then(|s| load::load(&args.file, &s))
     {
@@ -102,7 +108,25 @@ async fn run_async(args: &RunArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let local = args.org.as_deref() == Some("local");
+    let from_env = crate::salesforce::auth::CredentialsFile::from_env();
+    let profile = if args.org.is_none() && (args.profile.is_some() || from_env.is_none()) {
+        match super::profile::resolve(&config, args.profile.as_deref()) {
+            Ok(p) => Some(p),
+            Err(e) if args.profile.is_some() => return super::usage_error(&e),
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
+    let local = args.org.as_deref() == Some("local")
+        || profile
+            .as_ref()
+            .is_some_and(super::profile::Resolved::is_local);
+    if let Some(org) = args.org.as_deref().filter(|o| *o != "local") {
+        return super::usage_error(&format!(
+            "unknown --org {org:?}: use `--org local`, or --profile NAME for a real org"
+        ));
+    }
     let mut emulator = None;
     let connection = if local {
         let config = EmulatorConfig {
@@ -132,7 +156,16 @@ async fn run_async(args: &RunArgs) -> ExitCode {
             },
             allow_loopback: true,
         }
-    } else if let Some((url, token)) = crate::salesforce::auth::CredentialsFile::from_env() {
+    } else if let Some(p) = profile.as_ref() {
+        let creds = match super::profile::credentials(args.credentials.as_deref()) {
+            Ok(c) => c,
+            Err(e) => return super::usage_error(&e),
+        };
+        match p.connection(&creds, &args.api_version) {
+            Ok(c) => c,
+            Err(e) => return super::usage_error(&e),
+        }
+    } else if let Some((url, token)) = from_env {
         let url = match url::Url::parse(&url) {
             Ok(u) => u,
             Err(e) => return super::usage_error(&format!("SFMAP_INSTANCE_URL: {e}")),
@@ -142,12 +175,12 @@ async fn run_async(args: &RunArgs) -> ExitCode {
             api_version: args.api_version.clone(),
             auth: Auth::AccessToken(token.expose().to_string()),
             // A loopback instance can only be an emulator (`sfmap emulate`).
-            allow_loopback: url_is_loopback(&url),
+            allow_loopback: super::profile::is_loopback(&url),
         }
     } else {
         return super::usage_error(
-            "no org: use `--org local` for the embedded emulated org, or set SFMAP_ACCESS_TOKEN \
-             and SFMAP_INSTANCE_URL",
+            "no org: use `--org local` for the embedded emulated org, `--profile NAME` after \
+             `sfmap login`, or set SFMAP_ACCESS_TOKEN and SFMAP_INSTANCE_URL",
         );
     };
     let client = match Client::connect(connection).await {
@@ -291,14 +324,5 @@ fn print_summary(s: &Summary, dry_run: bool) {
             "daily API limit: {used} of {max} used, {} left",
             max.saturating_sub(used)
         );
-    }
-}
-
-fn url_is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d == "localhost",
-        None => false,
     }
 }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod cli;
 mod crash;
 mod delivery;
 mod faults;

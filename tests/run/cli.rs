@@ -1,0 +1,137 @@
+//! The binary end to end: `sfmap login` with a JWT profile, then `sfmap run --profile`, against
+//! an emulated org; no secret in any output, file or report.
+
+use std::process::Command;
+
+use serde_json::json;
+use sfmap::emulate::EmulatorConfig;
+
+use crate::support::{identify, org, records};
+
+fn sfmap(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sfmap"))
+        .args(args)
+        .env_remove("SFMAP_ACCESS_TOKEN")
+        .env_remove("SFMAP_INSTANCE_URL")
+        .env_remove("SFMAP_CLIENT_SECRET")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_then_run_with_a_profile_and_leak_no_secret() {
+    let emu = org(EmulatorConfig::default()).await;
+    let dir = std::env::temp_dir().join(format!("sfmap-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let c = emu.credentials().clone();
+    let key = emu.jwt_key_path().expect("the emulator's development key");
+    std::fs::write(
+        dir.join("sfmap.toml"),
+        format!(
+            "default_profile = \"emu\"\n\n[profiles.emu]\nlogin_host = \"{}\"\nauth = \"jwt\"\n\
+             client_id = \"{}\"\nusername = \"{}\"\nkey_file = \"{}\"\n\n\
+             [profiles.web]\nlogin_host = \"{}\"\nclient_id = \"{}\"\n",
+            emu.base_url(),
+            c.client_id,
+            c.username,
+            key.display(),
+            emu.base_url(),
+            c.client_id
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("m.sfmap"),
+        "mapping lead {\n  on identify where traits.email exists\n  object Lead\n  \
+         upsert match Email = traits.email\n  fields {\n    LastName = \"L\"\n    Company = \"C\"\n  }\n}\n",
+    )
+    .unwrap();
+    let events: String = (0..5)
+        .map(|i| identify(i, &format!("p{i}@x.com"), json!({})).to_string() + "\n")
+        .collect();
+    std::fs::write(dir.join("e.jsonl"), events).unwrap();
+    let creds = dir.join("creds.json");
+    let d = |f: &str| dir.join(f).to_string_lossy().to_string();
+
+    let login = sfmap(&[
+        "login",
+        "--config-dir",
+        &d(""),
+        "--credentials",
+        &d("creds.json"),
+    ]);
+    let login_err = String::from_utf8_lossy(&login.stderr).to_string();
+    assert!(login.status.success(), "{login_err}");
+    assert!(
+        login_err.contains("logged in: profile `emu`"),
+        "{login_err}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&creds).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "credentials file must be private");
+    }
+
+    let run = sfmap(&[
+        "run",
+        &d("m.sfmap"),
+        "--events",
+        &d("e.jsonl"),
+        "--credentials",
+        &d("creds.json"),
+        "--report",
+        &d("r.jsonl"),
+        "--ledger",
+        &d("l.sqlite"),
+    ]);
+    let run_err = String::from_utf8_lossy(&run.stderr).to_string();
+    assert!(run.status.success(), "{run_err}");
+    assert!(run_err.contains("5 events: 5 created"), "{run_err}");
+    assert_eq!(records(&emu, "Lead", &["Email"], "Email").len(), 5);
+
+    // A web profile that never logged in is a configuration error (exit 2) that says what to do.
+    let web = sfmap(&[
+        "run",
+        &d("m.sfmap"),
+        "--events",
+        &d("e.jsonl"),
+        "--profile",
+        "web",
+        "--credentials",
+        &d("creds.json"),
+    ]);
+    assert_eq!(web.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&web.stderr).contains("sfmap login --profile web"));
+
+    // No secret anywhere: outputs, report, ledger, credentials aside.
+    let stored = std::fs::read_to_string(&creds).unwrap();
+    let token: serde_json::Value = serde_json::from_str(&stored).unwrap();
+    let access = token["profiles"]["emu"]["access_token"]
+        .as_str()
+        .expect("login stored an access token")
+        .to_string();
+    let secrets = vec![
+        c.client_secret.clone(),
+        c.password.clone(),
+        c.access_token.clone(),
+        access,
+    ];
+    let ledger_bytes = std::fs::read(dir.join("l.sqlite")).unwrap();
+    let haystacks = [
+        login_err,
+        String::from_utf8_lossy(&login.stdout).to_string(),
+        run_err,
+        String::from_utf8_lossy(&run.stdout).to_string(),
+        std::fs::read_to_string(dir.join("r.jsonl")).unwrap(),
+        String::from_utf8_lossy(&ledger_bytes).to_string(),
+    ];
+    for s in &secrets {
+        assert!(s.len() > 8);
+        for h in &haystacks {
+            assert!(!h.contains(s.as_str()), "a secret leaked");
+        }
+    }
+    emu.shutdown().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
