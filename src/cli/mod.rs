@@ -4,6 +4,7 @@
 //! events, 2 usage, IO, configuration or authentication errors.
 
 pub mod check;
+pub mod connect;
 pub mod eval;
 pub mod fmt;
 pub mod load;
@@ -12,6 +13,7 @@ pub mod migrate;
 pub mod plan;
 pub mod profile;
 pub mod run;
+pub mod schema;
 
 use std::process::ExitCode;
 
@@ -41,6 +43,7 @@ pub enum Command {
     Migrate(migrate::MigrateArgs),
     Run(run::RunArgs),
     Login(login::LoginArgs),
+    Schema(schema::SchemaArgs),
     /// Send the events of a dead-letter file again, once the mapping is fixed.
     ///
     /// The same as `run` with `--events` naming the dead-letter file: with the same ledger,
@@ -60,6 +63,7 @@ pub fn main() -> ExitCode {
         Command::Migrate(args) => migrate::run(args),
         Command::Run(args) | Command::Replay(args) => run::run(args),
         Command::Login(args) => login::run(args),
+        Command::Schema(args) => schema::run(args),
     }
 }
 

@@ -8,11 +8,9 @@ use clap::Args;
 
 use super::load;
 use crate::diag::render;
-use crate::emulate::{Emulator, EmulatorConfig};
 use crate::event::jsonl::{LineError, LineReader};
 use crate::run::executor::{Executor, Options, RunError, Summary};
 use crate::run::ledger::Ledger;
-use crate::salesforce::{Auth, Client, Connection};
 
 /// Deliver events (JSONL) to Salesforce through a mapping file: batched lookups, sObject
 /// Collections or Bulk API 2.0 writes, and every event's outcome recorded in a ledger.
@@ -108,85 +106,18 @@ async fn run_async(args: &RunArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let from_env = crate::salesforce::auth::CredentialsFile::from_env();
-    let profile = if args.org.is_none() && (args.profile.is_some() || from_env.is_none()) {
-        match super::profile::resolve(&config, args.profile.as_deref()) {
-            Ok(p) => Some(p),
-            Err(e) if args.profile.is_some() => return super::usage_error(&e),
-            Err(_) => None,
-        }
-    } else {
-        None
+    let org = super::connect::OrgChoice {
+        org: args.org.as_deref(),
+        profile: args.profile.as_deref(),
+        credentials: args.credentials.as_deref(),
+        api_version: &args.api_version,
+        local_schema: schema_path,
     };
-    let local = args.org.as_deref() == Some("local")
-        || profile
-            .as_ref()
-            .is_some_and(super::profile::Resolved::is_local);
-    if let Some(org) = args.org.as_deref().filter(|o| *o != "local") {
-        return super::usage_error(&format!(
-            "unknown --org {org:?}: use `--org local`, or --profile NAME for a real org"
-        ));
-    }
-    let mut emulator = None;
-    let connection = if local {
-        let config = EmulatorConfig {
-            schema: schema_path,
-            ..EmulatorConfig::default()
-        };
-        let emu = match Emulator::start(config).await {
-            Ok(e) => e,
-            Err(e) => return super::usage_error(&format!("cannot start the local org: {e}")),
-        };
-        let url = match url::Url::parse(emu.base_url()) {
-            Ok(u) => u,
-            Err(e) => return super::usage_error(&format!("local org URL: {e}")),
-        };
-        let creds = emu.credentials().clone();
-        eprintln!("local org: {}", emu.base_url());
-        emulator = Some(emu);
-        Connection {
-            instance_url: url.clone(),
-            api_version: args.api_version.clone(),
-            auth: Auth::Password {
-                login_url: url,
-                client_id: creds.client_id,
-                client_secret: creds.client_secret,
-                username: creds.username,
-                password: creds.password,
-            },
-            allow_loopback: true,
-        }
-    } else if let Some(p) = profile.as_ref() {
-        let creds = match super::profile::credentials(args.credentials.as_deref()) {
-            Ok(c) => c,
-            Err(e) => return super::usage_error(&e),
-        };
-        match p.connection(&creds, &args.api_version) {
-            Ok(c) => c,
-            Err(e) => return super::usage_error(&e),
-        }
-    } else if let Some((url, token)) = from_env {
-        let url = match url::Url::parse(&url) {
-            Ok(u) => u,
-            Err(e) => return super::usage_error(&format!("SFMAP_INSTANCE_URL: {e}")),
-        };
-        Connection {
-            instance_url: url.clone(),
-            api_version: args.api_version.clone(),
-            auth: Auth::AccessToken(token.expose().to_string()),
-            // A loopback instance can only be an emulator (`sfmap emulate`).
-            allow_loopback: super::profile::is_loopback(&url),
-        }
-    } else {
-        return super::usage_error(
-            "no org: use `--org local` for the embedded emulated org, `--profile NAME` after \
-             `sfmap login`, or set SFMAP_ACCESS_TOKEN and SFMAP_INSTANCE_URL",
-        );
+    let (client, emulator) = match super::connect::connect(&config, org).await {
+        Ok(pair) => pair,
+        Err(e) => return super::usage_error(&e),
     };
-    let client = match Client::connect(connection).await {
-        Ok(c) => c,
-        Err(e) => return super::usage_error(&format!("cannot connect: {e}")),
-    };
+    let local = emulator.is_some();
     let ledger_path = args
         .ledger
         .clone()

@@ -135,3 +135,55 @@ async fn login_then_run_with_a_profile_and_leak_no_secret() {
     emu.shutdown().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schema_pull_lets_check_lint_against_the_org() {
+    let emu = org(EmulatorConfig::default()).await;
+    let dir = std::env::temp_dir().join(format!("sfmap-pull-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mapping = dir.join("sub.sfmap");
+    std::fs::write(
+        &mapping,
+        "mapping sub {\n  on track(\"Started\")\n  object Subscription__c\n  \
+         upsert match Subscription_Key__c = properties.id\n  fields {\n    Name = \"S\"\n    \
+         Plan__c = \"Pro\"\n    Account__c = lookup(Account.External_Id__c, groupId)\n  }\n}\n",
+    )
+    .unwrap();
+    let out = dir.join("org.json");
+    let m = mapping.to_string_lossy().to_string();
+    // Against the built-in schema the custom object is unknown.
+    let before = sfmap(&["check", &m]);
+    assert_eq!(before.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&before.stderr).contains("E0201"));
+    let pull = Command::new(env!("CARGO_BIN_EXE_sfmap"))
+        .args(["schema", "pull", &m, "--out", &out.to_string_lossy()])
+        .env("SFMAP_INSTANCE_URL", emu.base_url())
+        .env("SFMAP_ACCESS_TOKEN", &emu.credentials().access_token)
+        .output()
+        .unwrap();
+    assert!(
+        pull.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pull.stderr)
+    );
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let names: Vec<&str> = file["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Account", "Subscription__c"],
+        "the object and its lookup parent"
+    );
+    let after = sfmap(&["check", "--schema", &out.to_string_lossy(), &m]);
+    assert!(
+        after.status.success(),
+        "{}",
+        String::from_utf8_lossy(&after.stderr)
+    );
+    emu.shutdown().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}

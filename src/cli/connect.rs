@@ -1,0 +1,94 @@
+//! Choosing and connecting to an org, shared by the verbs that talk to Salesforce.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::emulate::{Emulator, EmulatorConfig};
+use crate::salesforce::auth::CredentialsFile;
+use crate::salesforce::{Auth, Client, Connection};
+
+/// Where to connect, as the command line said.
+pub struct OrgChoice<'a> {
+    /// `Some("local")` for the embedded emulated org.
+    pub org: Option<&'a str>,
+    pub profile: Option<&'a str>,
+    pub credentials: Option<&'a Path>,
+    pub api_version: &'a str,
+    /// The schema the embedded org serves (custom objects and fields).
+    pub local_schema: Option<PathBuf>,
+}
+
+/// Connects: `--org local`, else `--profile`, else SFMAP_ACCESS_TOKEN + SFMAP_INSTANCE_URL,
+/// else the configuration's `default_profile`. Returns the embedded org too when one was
+/// started (the caller shuts it down).
+pub async fn connect(
+    config: &Config,
+    choice: OrgChoice<'_>,
+) -> Result<(Client, Option<Emulator>), String> {
+    if let Some(org) = choice.org.filter(|o| *o != "local") {
+        return Err(format!(
+            "unknown --org {org:?}: use `--org local`, or --profile NAME for a real org"
+        ));
+    }
+    let from_env = CredentialsFile::from_env();
+    let profile = if choice.org.is_none() && (choice.profile.is_some() || from_env.is_none()) {
+        match super::profile::resolve(config, choice.profile) {
+            Ok(p) => Some(p),
+            Err(e) if choice.profile.is_some() => return Err(e),
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
+    let local = choice.org == Some("local")
+        || profile
+            .as_ref()
+            .is_some_and(super::profile::Resolved::is_local);
+    let mut emulator = None;
+    let connection = if local {
+        let emu = Emulator::start(EmulatorConfig {
+            schema: choice.local_schema,
+            ..EmulatorConfig::default()
+        })
+        .await
+        .map_err(|e| format!("cannot start the local org: {e}"))?;
+        let url = url::Url::parse(emu.base_url()).map_err(|e| format!("local org URL: {e}"))?;
+        let creds = emu.credentials().clone();
+        eprintln!("local org: {}", emu.base_url());
+        emulator = Some(emu);
+        Connection {
+            instance_url: url.clone(),
+            api_version: choice.api_version.to_string(),
+            auth: Auth::Password {
+                login_url: url,
+                client_id: creds.client_id,
+                client_secret: creds.client_secret,
+                username: creds.username,
+                password: creds.password,
+            },
+            allow_loopback: true,
+        }
+    } else if let Some(p) = profile.as_ref() {
+        let creds = super::profile::credentials(choice.credentials)?;
+        p.connection(&creds, choice.api_version)?
+    } else if let Some((url, token)) = from_env {
+        let url = url::Url::parse(&url).map_err(|e| format!("SFMAP_INSTANCE_URL: {e}"))?;
+        Connection {
+            instance_url: url.clone(),
+            api_version: choice.api_version.to_string(),
+            auth: Auth::AccessToken(token.expose().to_string()),
+            // A loopback instance can only be an emulator (`sfmap emulate`).
+            allow_loopback: super::profile::is_loopback(&url),
+        }
+    } else {
+        return Err(
+            "no org: use `--org local` for the embedded emulated org, `--profile NAME` \
+                    after `sfmap login`, or set SFMAP_ACCESS_TOKEN and SFMAP_INSTANCE_URL"
+                .to_string(),
+        );
+    };
+    let client = Client::connect(connection)
+        .await
+        .map_err(|e| format!("cannot connect: {e}"))?;
+    Ok((client, emulator))
+}
