@@ -16,6 +16,8 @@ use sfmap::run::executor::{Executor, Options};
 use sfmap::run::ledger::Ledger;
 use sfmap::salesforce::{Auth, Client, Connection};
 
+/// `SFMAP_BENCH_MODE=bulk` measures the Bulk API 2.0 path: an upsert by external id (the
+/// Segment user id), in jobs of 10,000 rows, results fetched for every row.
 const MAPPING: &str = r#"
 mapping lead {
   on identify where traits.email exists
@@ -70,6 +72,15 @@ fn main() {
         }
     }
     let text = std::fs::read_to_string(&events_file).unwrap();
+    let bulk = std::env::var("SFMAP_BENCH_MODE").is_ok_and(|m| m == "bulk");
+    let mapping = if bulk {
+        MAPPING
+            .replace("upsert match Email = traits.email", "upsert match Segment_User_Id__c = userId")
+            .replace("on identify where traits.email exists", "on identify where userId exists")
+            .replace("    Country   = coalesce(traits.address.country, traits.country)\n  }", "    Country   = coalesce(traits.address.country, traits.country)\n  }\n  bulk { batch_size = 10000 }")
+    } else {
+        MAPPING.to_string()
+    };
     let work = std::env::temp_dir().join(format!("sfmap-run-bench-{}", std::process::id()));
     std::fs::create_dir_all(&work).unwrap();
     // Half the events' Leads already exist.
@@ -82,14 +93,17 @@ fn main() {
                 continue;
             }
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            if let Some(email) = v["traits"]["email"].as_str() {
-                if seeded.insert(email.to_lowercase()) {
-                    writeln!(
-                        f,
-                        "{}",
-                        serde_json::json!({"attributes": {"type": "Lead"}, "Email": email, "LastName": "Seeded", "Company": "Seeded"})
-                    )
-                    .unwrap();
+            let key = if bulk {
+                v["userId"].as_str()
+            } else {
+                v["traits"]["email"].as_str()
+            };
+            if let Some(key) = key {
+                if seeded.insert(key.to_lowercase()) {
+                    let mut record = serde_json::json!({"attributes": {"type": "Lead"}, "LastName": "Seeded", "Company": "Seeded"});
+                    record[if bulk { "Segment_User_Id__c" } else { "Email" }] =
+                        serde_json::json!(key);
+                    writeln!(f, "{record}").unwrap();
                 }
             }
         }
@@ -105,6 +119,7 @@ fn main() {
             state: Some(work.join("org.sqlite")),
             latency: Some(latency.parse().expect("latency spec")),
             daily_api_limit: 10_000_000,
+            schema: Some(root.join("examples/schema/acme-org.json")),
             ..EmulatorConfig::default()
         })
         .await
@@ -125,9 +140,11 @@ fn main() {
         })
         .await
         .unwrap();
-        let schema = sfmap::schema::Schema::builtin();
-        let loaded = sfmap::cli::load::load_text("bench.sfmap", MAPPING.to_string(), &schema);
-        assert!(loaded.diagnostics.is_empty());
+        let schema =
+            sfmap::schema::Schema::builtin_with_file(&root.join("examples/schema/acme-org.json"))
+                .unwrap();
+        let loaded = sfmap::cli::load::load_text("bench.sfmap", mapping.clone(), &schema);
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
         let plan = &loaded.compiled.plan;
         let ledger = Ledger::open(Some(&work.join("ledger.sqlite"))).unwrap();
         let start = Instant::now();
@@ -141,7 +158,10 @@ fn main() {
         }
         let summary = exec.finish().await.unwrap();
         let secs = start.elapsed().as_secs_f64();
-        println!("events: {n}, latency {latency} per request");
+        println!(
+            "events: {n}, latency {latency} per request, {} path",
+            if bulk { "Bulk API 2.0" } else { "REST/Collections" }
+        );
         println!("outcomes: {:?}", summary.outcomes);
         println!(
             "API calls: {} = {:.2} per 1,000 events (Segment: 2,000)",

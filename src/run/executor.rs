@@ -184,7 +184,13 @@ impl<'p> Executor<'p> {
                         op: owned_op(op),
                         resumed: state.as_deref() == Some("sent"),
                     });
-                    if self.pending[index].len() >= self.opts.flush_size {
+                    // A bulk mapping flushes a whole Bulk API job at a time.
+                    let size = op
+                        .mapping
+                        .bulk
+                        .as_ref()
+                        .map_or(self.opts.flush_size, |b| b.batch_size as usize);
+                    if self.pending[index].len() >= size {
                         full.push(index);
                     }
                 }
