@@ -92,6 +92,8 @@ pub struct Executor<'p> {
     report: Option<Box<dyn Write + Send + 'p>>,
     dead_letter: Option<Box<dyn Write + Send + 'p>>,
     summary: Summary,
+    /// Per mapping, the event keys waiting in its flush (earlier flushes are in the ledger).
+    queued: Vec<std::collections::HashSet<String>>,
 }
 
 impl<'p> Executor<'p> {
@@ -106,6 +108,7 @@ impl<'p> Executor<'p> {
             report: None,
             dead_letter: None,
             summary: Summary::default(),
+            queued: plan.mappings.iter().map(|_| Default::default()).collect(),
         }
     }
 
@@ -173,7 +176,30 @@ impl<'p> Executor<'p> {
                         .as_ref()
                         .is_some_and(|(_, o)| o.as_deref() == Some("failed"));
                     if state == Some("done") && !failed {
+                        // Delivered before (an earlier run, or this messageId earlier in this
+                        // run): reported, but the ledger keeps the first outcome.
                         self.summary.already_done += 1;
+                        let o = Outcome {
+                            outcome: "skipped",
+                            error_code: None,
+                            error_message: Some("already delivered".into()),
+                            ..Outcome::failed(&key, line_no, &op.mapping.name, "", "")
+                        };
+                        self.report_only(&o)?;
+                        continue;
+                    }
+                    // A messageId seen twice is one event delivered twice (Segment retries):
+                    // the copy is skipped, whether its first delivery is queued or sent.
+                    if !self.queued[index].insert(key.clone()) {
+                        settled.push((
+                            Outcome {
+                                outcome: "skipped",
+                                error_code: None,
+                                error_message: Some("duplicate messageId".into()),
+                                ..Outcome::failed(&key, line_no, &op.mapping.name, "", "")
+                            },
+                            String::new(),
+                        ));
                         continue;
                     }
                     let state = state.map(str::to_string);
@@ -229,6 +255,7 @@ impl<'p> Executor<'p> {
     /// Sends one mapping's queued operations.
     async fn flush(&mut self, index: usize) -> Result<(), RunError> {
         let batch = std::mem::take(&mut self.pending[index]);
+        self.queued[index].clear();
         if batch.is_empty() {
             return Ok(());
         }
@@ -617,6 +644,15 @@ impl<'p> Executor<'p> {
         self.settle(&settled)
     }
 
+    /// Writes an outcome to the report without touching the ledger.
+    fn report_only(&mut self, o: &Outcome) -> Result<(), RunError> {
+        if let Some(r) = self.report.as_mut() {
+            serde_json::to_writer(&mut *r, o).map_err(std::io::Error::other)?;
+            r.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
     fn settle(&mut self, outcomes: &[(Outcome, String)]) -> Result<(), RunError> {
         if outcomes.is_empty() {
             return Ok(());
@@ -625,10 +661,7 @@ impl<'p> Executor<'p> {
         self.ledger.record(&list)?;
         for (o, raw) in outcomes {
             *self.summary.outcomes.entry(o.outcome).or_default() += 1;
-            if let Some(r) = self.report.as_mut() {
-                serde_json::to_writer(&mut *r, o).map_err(std::io::Error::other)?;
-                r.write_all(b"\n")?;
-            }
+            self.report_only(o)?;
             if o.outcome == "failed" && !raw.is_empty() {
                 if let Some(d) = self.dead_letter.as_mut() {
                     d.write_all(raw.as_bytes())?;

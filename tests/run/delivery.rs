@@ -150,7 +150,10 @@ mapping lead {
             if i % 4 == 0 {
                 t["title"] = json!("Boss, \"the\" one");
             }
-            identify(i % 100, &format!("u{i}@x.com"), t)
+            // Events for one user share the userId (the upsert key), each with its own messageId.
+            let mut e = identify(i, &format!("u{i}@x.com"), t);
+            e["userId"] = json!(format!("u{}", i % 100));
+            e
         })
         .collect();
     let mut finals = Vec::new();
@@ -425,4 +428,43 @@ mapping lead {{
             "{matcher}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_repeated_message_id_is_delivered_once() {
+    let emu = org(EmulatorConfig::default()).await;
+    let p = plan(LEAD_BY_EMAIL);
+    let first = identify(
+        1,
+        "dup@x.com",
+        json!({"last_name": "D", "company": "C", "title": "A"}),
+    );
+    let mut again = first.clone();
+    again["traits"]["title"] = json!("B");
+    let opts = Options {
+        flush_size: 1,
+        ..Options::default()
+    };
+    // Once across flushes (the ledger) and once within a flush.
+    for opts in [opts, Options::default()] {
+        let (summary, report) = run(
+            &emu,
+            &p,
+            &[first.clone(), again.clone()],
+            opts,
+            Ledger::open(None).unwrap(),
+        )
+        .await;
+        assert_eq!(summary.outcomes.get("failed"), None, "{report:?}");
+        let outcomes: Vec<&str> = report
+            .iter()
+            .map(|r| r["outcome"].as_str().unwrap())
+            .collect();
+        assert!(outcomes.contains(&"skipped"), "{report:?}");
+    }
+    let leads = records(&emu, "Lead", &["Title"], "Email");
+    assert_eq!(
+        serde_json::to_value(&leads).unwrap(),
+        json!([{"Title": "A"}])
+    );
 }
