@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::load;
-use crate::diag::render;
 use crate::eval::{Evaluator, EventResult, Scratch, write_jsonl};
 use crate::event::jsonl::LineReader;
 
@@ -34,27 +33,10 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: &EvalArgs) -> ExitCode {
-    let loaded = match load::schema_for(&args.file, args.schema.as_deref())
-        .and_then(|s| load::load(&args.file, &s))
-    {
+    let loaded = match load::load_for_use(&args.file, args.schema.as_deref(), 1) {
         Ok(l) => l,
-        Err(e) => return super::usage_error(&e),
+        Err(code) => return code,
     };
-    if loaded
-        .diagnostics
-        .iter()
-        .any(crate::diag::Diagnostic::is_error)
-    {
-        eprint!(
-            "{}",
-            render::render(
-                &loaded.source,
-                &loaded.diagnostics,
-                render::Style::plain(super::term_width())
-            )
-        );
-        return ExitCode::from(1);
-    }
     let input: Box<dyn BufRead> = if args.events.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {

@@ -87,3 +87,28 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// Loads a mapping a verb is about to use: on an IO or schema problem, or when the mapping has
+/// errors (rendered to stderr), returns the exit code to stop with (`error_exit` for mapping
+/// errors, 2 for the rest).
+pub fn load_for_use(
+    file: &Path,
+    schema: Option<&Path>,
+    error_exit: u8,
+) -> Result<Loaded, std::process::ExitCode> {
+    let loaded = schema_for(file, schema)
+        .and_then(|s| load(file, &s))
+        .map_err(|e| super::usage_error(&e))?;
+    if loaded.diagnostics.iter().any(Diagnostic::is_error) {
+        eprint!(
+            "{}",
+            crate::diag::render::render(
+                &loaded.source,
+                &loaded.diagnostics,
+                crate::diag::render::Style::plain(super::term_width())
+            )
+        );
+        return Err(std::process::ExitCode::from(error_exit));
+    }
+    Ok(loaded)
+}

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::load;
-use crate::diag::render;
 use crate::event::jsonl::{LineError, LineReader};
 use crate::run::executor::{Executor, Options, RunError, Summary};
 use crate::run::ledger::Ledger;
@@ -85,27 +84,10 @@ async fn run_async(args: &RunArgs) -> ExitCode {
         Err(e) => return super::usage_error(&e.to_string()),
     };
     let schema_path = args.schema.clone().or_else(|| config.schema_path());
-    let loaded = match load::schema_for(&args.file, args.schema.as_deref())
-        .and_then(|s| load::load(&args.file, &s))
-    {
+    let loaded = match load::load_for_use(&args.file, args.schema.as_deref(), 2) {
         Ok(l) => l,
-        Err(e) => return super::usage_error(&e),
+        Err(code) => return code,
     };
-    if loaded
-        .diagnostics
-        .iter()
-        .any(crate::diag::Diagnostic::is_error)
-    {
-        eprint!(
-            "{}",
-            render::render(
-                &loaded.source,
-                &loaded.diagnostics,
-                render::Style::plain(super::term_width())
-            )
-        );
-        return ExitCode::from(2);
-    }
     let org = super::connect::OrgChoice {
         org: args.org.as_deref(),
         profile: args.profile.as_deref(),
