@@ -14,7 +14,7 @@ use std::time::Instant;
 use sfmap::emulate::{Emulator, EmulatorConfig};
 use sfmap::run::executor::{Executor, Options};
 use sfmap::run::ledger::Ledger;
-use sfmap::salesforce::{Auth, Client, Connection};
+use sfmap::salesforce::Client;
 
 /// `SFMAP_BENCH_MODE=bulk` measures the Bulk API 2.0 path: an upsert by external id (the
 /// Segment user id), in jobs of 10,000 rows, results fetched for every row.
@@ -124,22 +124,8 @@ fn main() {
         })
         .await
         .unwrap();
-        let url = url::Url::parse(emu.base_url()).unwrap();
-        let c = emu.credentials().clone();
-        let client = Client::connect(Connection {
-            instance_url: url.clone(),
-            api_version: "62.0".into(),
-            auth: Auth::Password {
-                login_url: url,
-                client_id: c.client_id,
-                client_secret: c.client_secret,
-                username: c.username,
-                password: c.password,
-            },
-            allow_loopback: true,
-        })
-        .await
-        .unwrap();
+        let connection = sfmap::cli::connect::local_connection(&emu, "62.0").unwrap();
+        let client = Client::connect(connection).await.unwrap();
         let schema =
             sfmap::schema::Schema::builtin_with_file(&root.join("examples/schema/acme-org.json"))
                 .unwrap();

@@ -52,22 +52,10 @@ pub async fn connect(
         })
         .await
         .map_err(|e| format!("cannot start the local org: {e}"))?;
-        let url = url::Url::parse(emu.base_url()).map_err(|e| format!("local org URL: {e}"))?;
-        let creds = emu.credentials().clone();
         eprintln!("local org: {}", emu.base_url());
+        let connection = local_connection(&emu, choice.api_version)?;
         emulator = Some(emu);
-        Connection {
-            instance_url: url.clone(),
-            api_version: choice.api_version.to_string(),
-            auth: Auth::Password {
-                login_url: url,
-                client_id: creds.client_id,
-                client_secret: creds.client_secret,
-                username: creds.username,
-                password: creds.password,
-            },
-            allow_loopback: true,
-        }
+        connection
     } else if let Some(p) = profile.as_ref() {
         let creds = super::profile::credentials(choice.credentials)?;
         p.connection(&creds, choice.api_version)?
@@ -91,4 +79,23 @@ pub async fn connect(
         .await
         .map_err(|e| format!("cannot connect: {e}"))?;
     Ok((client, emulator))
+}
+
+/// The connection to an emulated org: its login host is its instance, and its local user logs
+/// in with the password grant (a real OAuth flow, so tokens renew as with a real org).
+pub fn local_connection(emu: &Emulator, api_version: &str) -> Result<Connection, String> {
+    let url = url::Url::parse(emu.base_url()).map_err(|e| format!("local org URL: {e}"))?;
+    let c = emu.credentials().clone();
+    Ok(Connection {
+        instance_url: url.clone(),
+        api_version: api_version.to_string(),
+        auth: Auth::Password {
+            login_url: url,
+            client_id: c.client_id,
+            client_secret: c.client_secret,
+            username: c.username,
+            password: c.password,
+        },
+        allow_loopback: true,
+    })
 }

@@ -395,18 +395,7 @@ impl<'p> Executor<'p> {
         started: chrono::DateTime<chrono::Utc>,
     ) -> Vec<WriteResult> {
         let object = &mapping.object;
-        let records: Vec<Map<String, Value>> = writes
-            .iter()
-            .map(|w| {
-                let mut r = w.fields.clone();
-                if matches!(kind, Kind::Update) {
-                    if let Some(id) = &w.id {
-                        r.insert("Id".into(), Value::String(id.clone()));
-                    }
-                }
-                r
-            })
-            .collect();
+        let records = records_of(kind, writes);
         let mut out = Vec::with_capacity(writes.len());
         for (chunk_writes, chunk) in writes.chunks(200).zip(records.chunks(200)) {
             let sent = match kind {
@@ -522,18 +511,7 @@ impl<'p> Executor<'p> {
                     )
                 }
                 _ => {
-                    let records: Vec<Map<String, Value>> = chunk
-                        .iter()
-                        .map(|w| {
-                            let mut r = w.fields.clone();
-                            if kind == Kind::Update {
-                                if let Some(id) = &w.id {
-                                    r.insert("Id".into(), Value::String(id.clone()));
-                                }
-                            }
-                            r
-                        })
-                        .collect();
+                    let records = records_of(kind, chunk);
                     let mut job = BulkJob::new(
                         mapping.object.clone(),
                         match kind {
@@ -681,6 +659,20 @@ enum Kind {
     Update,
     Upsert,
     Delete,
+}
+
+/// The records a write sends: its fields, plus `Id` for an update.
+fn records_of(kind: Kind, writes: &[FlushWrite]) -> Vec<Map<String, Value>> {
+    writes
+        .iter()
+        .map(|w| {
+            let mut r = w.fields.clone();
+            if let (Kind::Update, Some(id)) = (kind, &w.id) {
+                r.insert("Id".into(), Value::String(id.clone()));
+            }
+            r
+        })
+        .collect()
 }
 
 fn record_result(kind: Kind, r: RecordResult) -> WriteResult {

@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 use sfmap::emulate::{Emulator, EmulatorConfig};
 use sfmap::run::executor::{Executor, Options, Summary};
 use sfmap::run::ledger::Ledger;
-use sfmap::salesforce::{Auth, Client, Connection};
+use sfmap::salesforce::Client;
 
 pub fn schema_path() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/schema/acme-org.json")
@@ -20,22 +20,8 @@ pub async fn org(config: EmulatorConfig) -> Emulator {
 }
 
 pub async fn client(emu: &Emulator) -> Client {
-    let url = url::Url::parse(emu.base_url()).unwrap();
-    let c = emu.credentials().clone();
-    Client::connect(Connection {
-        instance_url: url.clone(),
-        api_version: "62.0".into(),
-        auth: Auth::Password {
-            login_url: url,
-            client_id: c.client_id,
-            client_secret: c.client_secret,
-            username: c.username,
-            password: c.password,
-        },
-        allow_loopback: true,
-    })
-    .await
-    .expect("client connects")
+    let connection = sfmap::cli::connect::local_connection(emu, "62.0").unwrap();
+    Client::connect(connection).await.expect("client connects")
 }
 
 /// Compiles a mapping against the Acme schema.
