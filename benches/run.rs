@@ -71,7 +71,14 @@ fn main() {
             return;
         }
     }
-    let text = std::fs::read_to_string(&events_file).unwrap();
+    // Events are streamed from the file, as `sfmap run` does, so peak memory is the runner's
+    // (and the in-process emulator's), not the input's.
+    let lines = || {
+        use std::io::BufRead;
+        std::io::BufReader::new(std::fs::File::open(&events_file).unwrap())
+            .lines()
+            .map(Result::unwrap)
+    };
     let bulk = std::env::var("SFMAP_BENCH_MODE").is_ok_and(|m| m == "bulk");
     let mapping = if bulk {
         MAPPING
@@ -88,11 +95,11 @@ fn main() {
     {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&seed).unwrap());
         let mut seeded = std::collections::HashSet::new();
-        for (i, line) in text.lines().enumerate() {
+        for (i, line) in lines().enumerate() {
             if i % 2 == 1 {
                 continue;
             }
-            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
             let key = if bulk {
                 v["userId"].as_str()
             } else {
@@ -136,8 +143,8 @@ fn main() {
         let start = Instant::now();
         let mut exec = Executor::new(plan, client, ledger, Options::default());
         let mut rss_half = 0.0;
-        for (i, line) in text.lines().enumerate() {
-            exec.push(i + 1, line).await.unwrap();
+        for (i, line) in lines().enumerate() {
+            exec.push(i + 1, &line).await.unwrap();
             if i + 1 == n / 2 {
                 rss_half = peak_rss_mb();
             }
