@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use crate::emulate::{Emulator, EmulatorConfig};
 use crate::salesforce::auth::CredentialsFile;
-use crate::salesforce::{Auth, Client, Connection};
+use crate::salesforce::{Auth, Client, ClientOptions, Connection};
 
 /// Where to connect, as the command line said.
 pub struct OrgChoice<'a> {
@@ -16,6 +16,8 @@ pub struct OrgChoice<'a> {
     pub api_version: &'a str,
     /// The schema the embedded org serves (custom objects and fields).
     pub local_schema: Option<PathBuf>,
+    /// Retries, waits and the read-only safety net.
+    pub client: ClientOptions,
 }
 
 /// Connects: `--org local`, else `--profile`, else SFMAP_ACCESS_TOKEN + SFMAP_INSTANCE_URL,
@@ -75,7 +77,7 @@ pub async fn connect(
                 .to_string(),
         );
     };
-    let client = Client::connect(connection)
+    let client = Client::connect_with(connection, choice.client)
         .await
         .map_err(|e| format!("cannot connect: {e}"))?;
     Ok((client, emulator))

@@ -8,8 +8,10 @@ use clap::Args;
 
 use super::load;
 use crate::event::jsonl::{LineError, LineReader};
+use crate::run::budget::ApiBudget;
 use crate::run::executor::{Executor, Options, RunError, Summary};
 use crate::run::ledger::Ledger;
+use crate::salesforce::{ClientOptions, RetryPolicy};
 
 /// Deliver events (JSONL) to Salesforce through a mapping file: batched lookups, sObject
 /// Collections or Bulk API 2.0 writes, and every event's outcome recorded in a ledger.
@@ -46,12 +48,23 @@ pub struct RunArgs {
     /// Append the original line of each failed event here, for `sfmap replay`.
     #[arg(long)]
     pub dead_letter: Option<PathBuf>,
-    /// Evaluate and look records up (read-only), write nothing; the report says what would happen.
+    /// Evaluate and look records up (read-only), write nothing: each event's would_create,
+    /// would_update, skip or failure, with the fields that would change (`{"from", "to"}`),
+    /// goes to --report, or to stdout. The ledger is not touched.
     #[arg(long)]
     pub dry_run: bool,
-    /// Stop cleanly after this many API calls (run again to continue).
-    #[arg(long)]
-    pub max_api_calls: Option<u64>,
+    /// Stop cleanly before passing this many API calls: a number (5000), or a share of the
+    /// org's daily allocation (10%). Run again with the same ledger to deliver the rest.
+    #[arg(long, value_name = "N|P%")]
+    pub max_api_calls: Option<ApiBudget>,
+    /// On REQUEST_LIMIT_EXCEEDED (the org's daily allocation is spent), wait this long before
+    /// trying again (500ms, 30s, 5m, 1h).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub limit_wait: std::time::Duration,
+    /// How many times to wait --limit-wait before the events fail with REQUEST_LIMIT_EXCEEDED
+    /// (they go to the dead letter file, for `sfmap replay`).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub limit_retries: u32,
     /// Operations per mapping collected before they are sent.
     #[arg(long, default_value_t = 2000)]
     pub flush_size: usize,
@@ -94,6 +107,16 @@ async fn run_async(args: &RunArgs) -> ExitCode {
         credentials: args.credentials.as_deref(),
         api_version: &args.api_version,
         local_schema: schema_path,
+        client: ClientOptions {
+            retry: RetryPolicy {
+                limit_wait: args.limit_wait,
+                limit_retries: args.limit_retries,
+                ..RetryPolicy::default()
+            },
+            // The dry run's safety net: the client refuses anything that could write.
+            read_only: args.dry_run,
+            ..ClientOptions::default()
+        },
     };
     let (client, emulator) = match super::connect::connect(&config, org).await {
         Ok(pair) => pair,
@@ -129,6 +152,10 @@ async fn run_async(args: &RunArgs) -> ExitCode {
             Err(e) => return super::usage_error(&format!("cannot write {}: {e}", p.display())),
         }
     }
+    if args.dry_run && args.report.is_none() {
+        // A dry run shows what would happen to each event; without --report, on stdout.
+        exec = exec.with_report(std::io::LineWriter::new(std::io::stdout()));
+    }
     if let Some(p) = &args.dead_letter {
         match std::fs::OpenOptions::new()
             .create(true)
@@ -149,19 +176,30 @@ async fn run_async(args: &RunArgs) -> ExitCode {
             }
         }
     };
-    let progress = progress_bar();
+    let size = (args.events.as_os_str() != "-")
+        .then(|| std::fs::metadata(&args.events).ok().map(|m| m.len()))
+        .flatten();
+    let progress = progress_bar(size);
     let mut reader = LineReader::new(input);
+    let started = std::time::Instant::now();
     let result: Result<Summary, RunError> = async {
         while let Some(next) = reader.next_line() {
-            match next {
-                Ok((line_no, line)) => exec.push(line_no, line).await?,
+            let bytes = match next {
+                Ok((line_no, line)) => {
+                    let n = line.len() as u64 + 1;
+                    exec.push(line_no, line).await?;
+                    n
+                }
                 Err(LineError::Io(e)) => return Err(RunError::Report(e)),
-                Err(LineError::InvalidUtf8 { line, .. }) => exec.push(line, "\u{0}").await?,
-            }
+                Err(LineError::InvalidUtf8 { line, .. }) => {
+                    exec.push(line, "\u{0}").await?;
+                    0
+                }
+            };
             if let Some(p) = &progress {
-                p.inc(1);
-                if p.position() % 1000 == 0 {
-                    p.set_message(format!("{} API calls", exec.summary().api_calls));
+                p.inc(if size.is_some() { bytes } else { 1 });
+                if exec.summary().events % 500 == 0 {
+                    p.set_message(progress_message(exec.summary(), exec.api_calls(), started));
                 }
             }
         }
@@ -194,16 +232,62 @@ async fn run_async(args: &RunArgs) -> ExitCode {
     }
 }
 
-fn progress_bar() -> Option<indicatif::ProgressBar> {
+/// `500ms`, `30s`, `5m`, `1h` (a bare number is seconds).
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (num, unit) = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map_or((t, "s"), |i| t.split_at(i));
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a duration like 500ms, 30s, 5m or 1h"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("{s:?}: the unit must be ms, s, m or h")),
+    };
+    std::time::Duration::try_from_secs_f64(secs).map_err(|e| format!("{s:?}: {e}"))
+}
+
+/// On a terminal: a bar over the input file's bytes (a spinner for standard input), with
+/// events, events/s and the API calls spent so far.
+fn progress_bar(size: Option<u64>) -> Option<indicatif::ProgressBar> {
     if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         return None;
     }
-    let bar = indicatif::ProgressBar::new_spinner();
+    let (bar, template) = match size {
+        Some(n) => (
+            indicatif::ProgressBar::new(n),
+            "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}% eta {eta}  {msg}",
+        ),
+        None => (
+            indicatif::ProgressBar::new_spinner(),
+            "{spinner} [{elapsed_precise}] {msg}",
+        ),
+    };
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {pos} events  {per_sec}  {msg}")
+        indicatif::ProgressStyle::with_template(template)
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
     Some(bar)
+}
+
+/// `12,500 events · 3,120/s · 104 API calls (8.3 per 1,000)`.
+fn progress_message(s: &Summary, api_calls: u64, started: std::time::Instant) -> String {
+    let secs = started.elapsed().as_secs_f64().max(1e-3);
+    let per_1000 = if s.events > 0 {
+        api_calls as f64 * 1000.0 / s.events as f64
+    } else {
+        0.0
+    };
+    format!(
+        "{} events · {:.0}/s · {api_calls} API calls ({per_1000:.1} per 1,000)",
+        s.events,
+        s.events as f64 / secs
+    )
 }
 
 fn print_summary(s: &Summary, dry_run: bool) {

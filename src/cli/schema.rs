@@ -107,6 +107,7 @@ async fn pull_schema(args: &PullArgs) -> Result<usize, String> {
             credentials: args.credentials.as_deref(),
             api_version: &args.api_version,
             local_schema: config.schema_path(),
+            client: crate::salesforce::ClientOptions::default(),
         },
     )
     .await?;

@@ -28,6 +28,9 @@ pub enum FaultKind {
     Lock,
     /// The presented access token expires now; the request gets 401 INVALID_SESSION_ID.
     Expire,
+    /// 403 REQUEST_LIMIT_EXCEEDED, as when the org's daily allocation runs out (a burst of
+    /// these, e.g. `limit@40+41+42`, is what a shared org at its limit looks like).
+    Limit,
     /// The token endpoint answers 400 with this OAuth error.
     OAuth(OAuthCode),
 }
@@ -58,7 +61,9 @@ pub struct FaultSpec {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
-    #[error("unknown fault kind {0:?} (expected 503, 500, drop, lock, expire or oauth-<error>)")]
+    #[error(
+        "unknown fault kind {0:?} (expected 503, 500, drop, lock, expire, limit or oauth-<error>)"
+    )]
     Kind(String),
     #[error("bad fault item {0:?}: expected KIND=RATE, KIND@N[+N…] or KIND/N")]
     Item(String),
@@ -79,6 +84,7 @@ fn parse_kind(s: &str) -> Result<FaultKind, SpecError> {
         "drop" => FaultKind::Drop,
         "lock" => FaultKind::Lock,
         "expire" => FaultKind::Expire,
+        "limit" => FaultKind::Limit,
         other => match other.strip_prefix("oauth-").and_then(OAuthCode::parse) {
             Some(code) => FaultKind::OAuth(code),
             None => return Err(SpecError::Kind(other.to_string())),

@@ -495,6 +495,10 @@ async fn api_call(
                 }
                 ApiError::invalid_session().into()
             }
+            FaultKind::Limit => {
+                ApiError::new(403, ErrorCode::RequestLimitExceeded, "TotalRequests Limit exceeded.")
+                    .into()
+            }
             FaultKind::OAuth(_) => ApiError::invalid_session().into(),
         };
         return (resp, true, limit_header);

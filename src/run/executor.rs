@@ -15,11 +15,13 @@ use std::io::Write;
 
 use serde_json::{Map, Value};
 
+use super::budget::ApiBudget;
+use super::dry_run;
 use super::flush::{self, Op, Settled, Write as FlushWrite};
 use super::ledger::{Ledger, LedgerError, Outcome};
 use super::lookup;
 use crate::eval::{Evaluator, EventResult, FieldValue, Outcome as EvalOutcome, Scratch};
-use crate::plan::{Mapping, Plan};
+use crate::plan::{Mapping, Plan, Strategy};
 use crate::salesforce::{
     BulkJob, BulkOperation, Client, RecordResult, RowOutcome, SfError, csv_out, soql,
 };
@@ -34,8 +36,8 @@ pub struct Options {
     pub bulk_threshold: usize,
     /// Evaluate and look up, but write nothing.
     pub dry_run: bool,
-    /// Stop cleanly once this many API calls are spent.
-    pub max_api_calls: Option<u64>,
+    /// Stop cleanly once this many API calls are spent (before a flush that would pass it).
+    pub max_api_calls: Option<ApiBudget>,
 }
 
 impl Default for Options {
@@ -126,6 +128,11 @@ impl<'p> Executor<'p> {
 
     pub fn summary(&self) -> &Summary {
         &self.summary
+    }
+
+    /// API calls the client has spent so far (the summary's count is set at the end).
+    pub fn api_calls(&self) -> u64 {
+        self.client.api_calls()
     }
 
     /// Evaluates one input line and queues its operations, flushing full buffers.
@@ -259,7 +266,11 @@ impl<'p> Executor<'p> {
         if batch.is_empty() {
             return Ok(());
         }
-        if let Some(max) = self.opts.max_api_calls {
+        if let Some(max) = self
+            .opts
+            .max_api_calls
+            .and_then(|b| b.calls(self.client.limits()))
+        {
             if self.client.api_calls() >= max {
                 return Err(RunError::Budget(max));
             }
@@ -277,8 +288,16 @@ impl<'p> Executor<'p> {
             })
             .collect();
         let mut results: Vec<Option<WriteResult>> = vec![None; batch.len()];
-        let found = if flush::needs_lookup(mapping, &ops) {
-            match lookup::find(&self.client, mapping, &ops).await {
+        let dry = self.opts.dry_run;
+        let looked_up =
+            flush::needs_lookup(mapping, &ops) || (dry && mapping.strategy != Strategy::Insert);
+        let compared = if dry {
+            dry_run::compared_fields(mapping)
+        } else {
+            Vec::new()
+        };
+        let found = if looked_up {
+            match lookup::find(&self.client, mapping, &ops, &compared).await {
                 Ok(f) => f,
                 Err(e) => {
                     let err = (
@@ -292,15 +311,21 @@ impl<'p> Executor<'p> {
         } else {
             Vec::new()
         };
-        let writes = flush::plan(mapping, &ops, &found);
+        let writes = flush::plan_with(mapping, &ops, &found, looked_up);
         for (event, settled) in &writes.settled {
             results[*event as usize] = Some(match settled {
                 Settled::Skipped(_) => Ok(("skipped", None)),
                 Settled::CreatedThenDeleted => Ok(("deleted", None)),
+                Settled::Unchanged(id) => Ok(("skipped", Some(id.clone()))),
                 Settled::Failed { code, message } => Err(((*code).to_string(), message.clone())),
             });
         }
-        if self.opts.dry_run {
+        if dry {
+            let current: std::collections::HashMap<&str, &flush::Found> = found
+                .iter()
+                .map(|f| (f.id.get(..15).unwrap_or(&f.id), f))
+                .collect();
+            let mut changes = vec![None; batch.len()];
             for (kind, list) in [
                 ("would_create", &writes.creates),
                 ("would_update", &writes.updates),
@@ -308,12 +333,18 @@ impl<'p> Executor<'p> {
                 ("would_delete", &writes.deletes),
             ] {
                 for w in list {
+                    let record =
+                        w.id.as_deref()
+                            .and_then(|id| current.get(id.get(..15).unwrap_or(id)).copied());
+                    let diff =
+                        (kind != "would_delete").then(|| dry_run::changes(&w.fields, record));
                     for e in &w.events {
                         results[*e as usize] = Some(Ok((kind, w.id.clone())));
+                        changes[*e as usize] = diff.clone();
                     }
                 }
             }
-            return self.conclude(mapping, &batch, results, calls_before);
+            return self.conclude_dry(mapping, &batch, results, changes, calls_before);
         }
         let sent: Vec<(String, String, usize)> = [
             &writes.creates,
@@ -583,6 +614,25 @@ impl<'p> Executor<'p> {
     }
 
     /// Records a flush's outcomes: ledger, report, dead letters, counts.
+    /// A dry run's outcomes, with each event's field changes: reported, never recorded in the
+    /// ledger (a later real run must still deliver these events).
+    fn conclude_dry(
+        &mut self,
+        mapping: &Mapping,
+        batch: &[Pending],
+        results: Vec<Option<WriteResult>>,
+        changes: Vec<Option<Map<String, Value>>>,
+        calls_before: u64,
+    ) -> Result<(), RunError> {
+        let outcomes = self.outcomes(mapping, batch, results, calls_before);
+        for ((mut o, _), change) in outcomes.into_iter().zip(changes) {
+            o.changes = change;
+            *self.summary.outcomes.entry(o.outcome).or_default() += 1;
+            self.report_only(&o)?;
+        }
+        Ok(())
+    }
+
     fn conclude(
         &mut self,
         mapping: &Mapping,
@@ -590,6 +640,17 @@ impl<'p> Executor<'p> {
         results: Vec<Option<WriteResult>>,
         calls_before: u64,
     ) -> Result<(), RunError> {
+        let settled = self.outcomes(mapping, batch, results, calls_before);
+        self.settle(&settled)
+    }
+
+    fn outcomes(
+        &self,
+        mapping: &Mapping,
+        batch: &[Pending],
+        results: Vec<Option<WriteResult>>,
+        calls_before: u64,
+    ) -> Vec<(Outcome, String)> {
         let spent = self.client.api_calls().saturating_sub(calls_before) as f64;
         let share = spent / batch.len().max(1) as f64;
         let mut settled = Vec::with_capacity(batch.len());
@@ -604,6 +665,7 @@ impl<'p> Executor<'p> {
                     error_code: None,
                     error_message: None,
                     api_calls: 0.0,
+                    changes: None,
                 },
                 Some(Err((code, message))) => {
                     Outcome::failed(&p.key, p.line, &mapping.name, &code, &message)
@@ -619,7 +681,7 @@ impl<'p> Executor<'p> {
             o.api_calls = share;
             settled.push((o, p.raw.clone()));
         }
-        self.settle(&settled)
+        settled
     }
 
     /// Writes an outcome to the report without touching the ledger.
@@ -635,12 +697,15 @@ impl<'p> Executor<'p> {
         if outcomes.is_empty() {
             return Ok(());
         }
-        let list: Vec<Outcome> = outcomes.iter().map(|(o, _)| o.clone()).collect();
-        self.ledger.record(&list)?;
+        // A dry run records nothing: a later real run with this ledger must deliver every event.
+        if !self.opts.dry_run {
+            let list: Vec<Outcome> = outcomes.iter().map(|(o, _)| o.clone()).collect();
+            self.ledger.record(&list)?;
+        }
         for (o, raw) in outcomes {
             *self.summary.outcomes.entry(o.outcome).or_default() += 1;
             self.report_only(o)?;
-            if o.outcome == "failed" && !raw.is_empty() {
+            if o.outcome == "failed" && !raw.is_empty() && !self.opts.dry_run {
                 if let Some(d) = self.dead_letter.as_mut() {
                     d.write_all(raw.as_bytes())?;
                     d.write_all(b"\n")?;
@@ -764,6 +829,7 @@ impl Outcome {
             error_code: Some(code.to_string()),
             error_message: Some(message.to_string()),
             api_calls: 0.0,
+            changes: None,
         }
     }
 }

@@ -26,6 +26,9 @@ pub struct Outcome {
     pub error_message: Option<String>,
     /// This event's share of the API calls its flush spent.
     pub api_calls: f64,
+    /// A dry run's field changes: `{field: {"from", "to"}}` (reported, not kept in the ledger).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Why the ledger failed.
@@ -169,6 +172,7 @@ mod tests {
                 error_code: None,
                 error_message: None,
                 api_calls: 0.5,
+                changes: None,
             }])
             .unwrap();
         }

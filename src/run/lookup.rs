@@ -13,13 +13,16 @@ use crate::syntax::ast::Join;
 /// request-URI limit (16 KB) that GET queries meet first.
 pub const MAX_WHERE_LEN: usize = 12_000;
 
-/// The SOQL queries that find every record the ops' matchers could match.
-pub fn queries(mapping: &Mapping, ops: &[Op]) -> Vec<String> {
+/// The SOQL queries that find every record the ops' matchers could match, reading the
+/// matcher fields and `extra` ones (a dry run compares the mapped fields).
+pub fn queries(mapping: &Mapping, ops: &[Op], extra: &[String]) -> Vec<String> {
     let fields: Vec<&str> = mapping.matchers.iter().map(|m| m.field.as_str()).collect();
     let select = format!(
         "SELECT Id{} FROM {} WHERE ",
         fields
             .iter()
+            .copied()
+            .chain(extra.iter().map(String::as_str))
             .filter(|f| !f.eq_ignore_ascii_case("Id"))
             .map(|f| format!(", {f}"))
             .collect::<String>(),
@@ -75,9 +78,14 @@ pub fn in_chunks(field: &str, literals: &[String], max_len: usize) -> Vec<String
 }
 
 /// Runs the lookup queries and returns the distinct records found.
-pub async fn find(client: &Client, mapping: &Mapping, ops: &[Op]) -> Result<Vec<Found>, SfError> {
+pub async fn find(
+    client: &Client,
+    mapping: &Mapping,
+    ops: &[Op],
+    extra: &[String],
+) -> Result<Vec<Found>, SfError> {
     let mut by_id: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
-    for q in queries(mapping, ops) {
+    for q in queries(mapping, ops, extra) {
         for mut record in client.query(&q).await? {
             let Some(Value::String(id)) = record.remove("Id") else {
                 continue;

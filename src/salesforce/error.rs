@@ -148,6 +148,7 @@ impl SfError {
             SfError::Api { errors, .. } => errors.first().map(|e| e.status_code.as_str()),
             SfError::Auth { code, .. } => code.as_deref(),
             SfError::LimitExceeded { .. } => Some("REQUEST_LIMIT_EXCEEDED"),
+            SfError::Protocol(_) => Some("BAD_RESPONSE"),
             _ => None,
         }
     }

@@ -8,10 +8,14 @@ use super::client::{Client, Request, Safety};
 use super::error::SfError;
 use super::soql::is_identifier;
 
+/// One page of a query result. `totalSize` and `records` are required: an answer without them
+/// (a proxy's page, a truncated body) is a protocol error, never "no records", which would
+/// turn an update into NOT_FOUND and an upsert into a duplicate create.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct QueryPage {
-    #[serde(default)]
+    #[serde(rename = "totalSize")]
+    _total_size: u64,
     records: Vec<Value>,
     #[serde(default)]
     next_records_url: Option<String>,

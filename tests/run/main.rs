@@ -5,4 +5,6 @@ mod support;
 mod cli;
 mod crash;
 mod delivery;
+mod dry_run;
 mod faults;
+mod parity;

@@ -47,7 +47,17 @@ pub async fn run(
     opts: Options,
     ledger: Ledger,
 ) -> (Summary, Vec<Value>) {
-    let client = client(emu).await;
+    run_with(client(emu).await, plan, events, opts, ledger).await
+}
+
+/// [`run`] through a given client (its retry settings, say).
+pub async fn run_with(
+    client: Client,
+    plan: &sfmap::plan::Plan,
+    events: &[Value],
+    opts: Options,
+    ledger: Ledger,
+) -> (Summary, Vec<Value>) {
     let mut report = Vec::new();
     let summary = {
         let mut exec = Executor::new(plan, client, ledger, opts).with_report(&mut report);

@@ -69,6 +69,9 @@ pub enum Settled {
     Failed { code: &'static str, message: String },
     /// Created and deleted within the flush: nothing to send.
     CreatedThenDeleted,
+    /// Matched this existing record, but no field had a value: nothing to send (Segment PATCHes
+    /// an empty body, which spends a call and touches the record).
+    Unchanged(String),
 }
 
 /// A record as the flush sees it while applying events in order.
@@ -100,10 +103,16 @@ enum SlotState {
 
 /// Plans the writes for one mapping's operations (in event order) given the lookup results.
 pub fn plan(mapping: &Mapping, ops: &[Op], found: &[Found]) -> Writes {
+    plan_with(mapping, ops, found, needs_lookup(mapping, ops))
+}
+
+/// [`plan`], saying whether the records were looked up: a dry run looks up external-id
+/// upserts too, to tell creates from updates.
+pub fn plan_with(mapping: &Mapping, ops: &[Op], found: &[Found], looked_up: bool) -> Writes {
     match mapping.strategy {
         // A native upsert cannot say which fields apply only on create: with `on_create()`
         // values the records are looked up first, as for a query matcher.
-        Strategy::ExternalId if !needs_lookup(mapping, ops) => plan_external_id(mapping, ops),
+        Strategy::ExternalId if !looked_up => plan_external_id(mapping, ops),
         Strategy::Insert => Writes {
             creates: ops
                 .iter()
@@ -293,7 +302,7 @@ fn plan_matched(mapping: &Mapping, ops: &[Op], found: &[Found]) -> Writes {
                     for (f, v) in &op.fields {
                         slot.fields.insert(f.clone(), v.clone());
                     }
-                    if slot.state == SlotState::Existing {
+                    if slot.state == SlotState::Existing && !op.fields.is_empty() {
                         slot.state = SlotState::Updated;
                     }
                     slot.events.push(op.event);
@@ -324,7 +333,12 @@ fn plan_matched(mapping: &Mapping, ops: &[Op], found: &[Found]) -> Writes {
             events: slot.events,
         };
         match slot.state {
-            SlotState::Existing => {}
+            SlotState::Existing => {
+                let id = write.id.unwrap_or_default();
+                for e in write.events {
+                    writes.settled.push((e, Settled::Unchanged(id.clone())));
+                }
+            }
             SlotState::Updated => writes.updates.push(write),
             SlotState::New => writes.creates.push(write),
             SlotState::Deleted => writes.deletes.push(write),
