@@ -18,12 +18,12 @@ use serde_json::{Map, Value};
 use super::budget::ApiBudget;
 use super::dry_run;
 use super::flush::{self, Op, Settled, Write as FlushWrite};
-use super::ledger::{Ledger, LedgerError, Outcome};
+use super::ledger::{BulkJobEntry, Ledger, LedgerError, Outcome};
 use super::lookup;
 use crate::eval::{Evaluator, EventResult, FieldValue, Outcome as EvalOutcome, Scratch};
 use crate::plan::{Mapping, Plan, Strategy};
 use crate::salesforce::{
-    BulkJob, BulkOperation, Client, RecordResult, RowOutcome, SfError, csv_out, soql,
+    BulkJob, BulkOperation, BulkOutcome, Client, RecordResult, RowOutcome, SfError, csv_out, soql,
 };
 use crate::schema::FieldType;
 
@@ -96,6 +96,8 @@ pub struct Executor<'p> {
     summary: Summary,
     /// Per mapping, the event keys waiting in its flush (earlier flushes are in the ledger).
     queued: Vec<std::collections::HashSet<String>>,
+    /// Whether the bulk jobs of an interrupted run were finished (before the first event).
+    jobs_resumed: bool,
 }
 
 impl<'p> Executor<'p> {
@@ -111,6 +113,7 @@ impl<'p> Executor<'p> {
             dead_letter: None,
             summary: Summary::default(),
             queued: plan.mappings.iter().map(|_| Default::default()).collect(),
+            jobs_resumed: false,
         }
     }
 
@@ -137,6 +140,10 @@ impl<'p> Executor<'p> {
 
     /// Evaluates one input line and queues its operations, flushing full buffers.
     pub async fn push(&mut self, line_no: usize, line: &str) -> Result<(), RunError> {
+        if !self.jobs_resumed {
+            self.jobs_resumed = true;
+            self.resume_bulk_jobs().await?;
+        }
         self.summary.events += 1;
         let mut scratch = Scratch::default();
         let mut result = EventResult::default();
@@ -245,6 +252,10 @@ impl<'p> Executor<'p> {
 
     /// Flushes everything left and returns the summary.
     pub async fn finish(mut self) -> Result<Summary, RunError> {
+        if !self.jobs_resumed {
+            self.jobs_resumed = true;
+            self.resume_bulk_jobs().await?;
+        }
         for index in 0..self.pending.len() {
             self.flush(index).await?;
         }
@@ -400,7 +411,7 @@ impl<'p> Executor<'p> {
                 continue;
             }
             let outcome = if bulk {
-                self.send_bulk(mapping, kind, &list).await
+                self.send_bulk(mapping, kind, &list, &batch).await?
             } else {
                 self.send_rest(mapping, kind, &list, started).await
             };
@@ -516,11 +527,12 @@ impl<'p> Executor<'p> {
     }
 
     async fn send_bulk(
-        &self,
+        &mut self,
         mapping: &Mapping,
         kind: Kind,
         writes: &[FlushWrite],
-    ) -> Vec<WriteResult> {
+        batch: &[Pending],
+    ) -> Result<Vec<WriteResult>, RunError> {
         let batch_size = mapping
             .bulk
             .as_ref()
@@ -558,7 +570,7 @@ impl<'p> Executor<'p> {
                 }
             };
             let csv = match csv {
-                Ok(c) => c,
+                Ok(c) => c.bytes,
                 Err(e) => {
                     out.extend(
                         chunk
@@ -568,49 +580,104 @@ impl<'p> Executor<'p> {
                     continue;
                 }
             };
-            match self.client.bulk(job, csv.bytes).await {
-                Ok(outcome) => {
-                    let mut per_row: Vec<WriteResult> = vec![
-                        Err((
-                            "NOT_PROCESSED".into(),
-                            "the bulk job returned no result for this row".into()
-                        ));
-                        chunk.len()
-                    ];
-                    for row in outcome.rows {
-                        let Some(i) = row.index.filter(|i| *i < chunk.len()) else {
-                            continue;
-                        };
-                        per_row[i] = match row.outcome {
-                            RowOutcome::Success { id, created } => Ok((
-                                match kind {
-                                    Kind::Delete => "deleted",
-                                    Kind::Create => "created",
-                                    _ if created => "created",
-                                    _ => "updated",
-                                },
-                                Some(id),
-                            )),
-                            RowOutcome::Failed { errors, .. } => Err(errors.first().map_or_else(
-                                || ("FAILED".to_string(), "the row failed".to_string()),
-                                |e| (e.status_code.clone(), e.message.clone()),
-                            )),
-                            RowOutcome::Unprocessed => Err((
-                                "NOT_PROCESSED".into(),
-                                "the bulk job did not process this row".into(),
-                            )),
-                            _ => Err((
-                                "NOT_PROCESSED".into(),
-                                "the bulk job returned no result for this row".into(),
-                            )),
-                        };
-                    }
-                    out.extend(per_row);
+            let info = match self.client.bulk_create_job(&job).await {
+                Ok(info) => info,
+                Err(e) => {
+                    out.extend(chunk.iter().map(|_| Err(sf_error(&e))));
+                    continue;
                 }
+            };
+            // The job is remembered before anything is uploaded: a run killed from here on
+            // resumes this job instead of sending its rows again.
+            self.ledger.add_bulk_job(&BulkJobEntry {
+                job_id: info.id.clone(),
+                mapping: mapping.name.clone(),
+                operation: job.operation.as_str().to_string(),
+                csv: csv.clone(),
+                rows: chunk
+                    .iter()
+                    .map(|w| {
+                        w.events
+                            .iter()
+                            .map(|e| {
+                                let p = &batch[*e as usize];
+                                (p.key.clone(), p.line)
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            })?;
+            match self.client.bulk_send(&info.id, csv).await {
+                Ok(outcome) => out.extend(bulk_results(kind, chunk.len(), outcome)),
                 Err(e) => out.extend(chunk.iter().map(|_| Err(sf_error(&e)))),
             }
+            self.ledger.close_bulk_job(&info.id)?;
         }
-        out
+        Ok(out)
+    }
+
+    /// Finishes the Bulk API jobs an interrupted run left (from the ledger): each is polled to
+    /// its end and its rows' outcomes recorded, so those events are not uploaded again. Rows
+    /// the job never processed stay `sent` and go out again with the rest.
+    pub async fn resume_bulk_jobs(&mut self) -> Result<(), RunError> {
+        if self.opts.dry_run {
+            return Ok(());
+        }
+        for job in self.ledger.open_bulk_jobs()? {
+            let kind = match job.operation.as_str() {
+                "insert" => Kind::Create,
+                "update" => Kind::Update,
+                "upsert" => Kind::Upsert,
+                _ => Kind::Delete,
+            };
+            let outcome = match self
+                .client
+                .bulk_resume_with_input(&job.job_id, &job.csv)
+                .await
+            {
+                Ok(o) => o,
+                Err(e) if e.retryable() => return Err(RunError::Salesforce(e)),
+                Err(e) => {
+                    tracing::warn!(job = %job.job_id, error = %e, "cannot resume the bulk job; its rows will be sent again");
+                    self.ledger.close_bulk_job(&job.job_id)?;
+                    continue;
+                }
+            };
+            let results = bulk_results(kind, job.rows.len(), outcome);
+            let mut outcomes = Vec::new();
+            for (events, result) in job.rows.iter().zip(results) {
+                if matches!(&result, Err((code, _)) if code == "NOT_PROCESSED") {
+                    continue;
+                }
+                for (n, (key, line)) in events.iter().enumerate() {
+                    let o = match &result {
+                        Ok((what, id)) => Outcome {
+                            key: key.clone(),
+                            line: *line,
+                            mapping: job.mapping.clone(),
+                            outcome: if *what == "created" && n > 0 {
+                                "updated"
+                            } else {
+                                what
+                            },
+                            record_id: id.clone(),
+                            error_code: None,
+                            error_message: None,
+                            api_calls: 0.0,
+                            changes: None,
+                        },
+                        Err((code, message)) => {
+                            Outcome::failed(key, *line, &job.mapping, code, message)
+                        }
+                    };
+                    outcomes.push(o);
+                }
+            }
+            tracing::info!(job = %job.job_id, events = outcomes.len(), "resumed a bulk job of an interrupted run");
+            self.ledger.record(&outcomes)?;
+            self.ledger.close_bulk_job(&job.job_id)?;
+        }
+        Ok(())
     }
 
     /// Records a flush's outcomes: ledger, report, dead letters, counts.
@@ -717,6 +784,46 @@ impl<'p> Executor<'p> {
 }
 
 type WriteResult = Result<(&'static str, Option<String>), (String, String)>;
+
+/// One result per row of a bulk job's upload, in row order.
+fn bulk_results(kind: Kind, rows: usize, outcome: BulkOutcome) -> Vec<WriteResult> {
+    let mut per_row: Vec<WriteResult> = vec![
+        Err((
+            "NOT_PROCESSED".into(),
+            "the bulk job returned no result for this row".into()
+        ));
+        rows
+    ];
+    for row in outcome.rows {
+        let Some(i) = row.index.filter(|i| *i < rows) else {
+            continue;
+        };
+        per_row[i] = match row.outcome {
+            RowOutcome::Success { id, created } => Ok((
+                match kind {
+                    Kind::Delete => "deleted",
+                    Kind::Create => "created",
+                    _ if created => "created",
+                    _ => "updated",
+                },
+                Some(id),
+            )),
+            RowOutcome::Failed { errors, .. } => Err(errors.first().map_or_else(
+                || ("FAILED".to_string(), "the row failed".to_string()),
+                |e| (e.status_code.clone(), e.message.clone()),
+            )),
+            RowOutcome::Unprocessed => Err((
+                "NOT_PROCESSED".into(),
+                "the bulk job did not process this row".into(),
+            )),
+            _ => Err((
+                "NOT_PROCESSED".into(),
+                "the bulk job returned no result for this row".into(),
+            )),
+        };
+    }
+    per_row
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {

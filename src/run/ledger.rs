@@ -62,6 +62,14 @@ impl Ledger {
                error_message TEXT,
                api_calls REAL NOT NULL DEFAULT 0,
                PRIMARY KEY (key, mapping)
+             );
+             CREATE TABLE IF NOT EXISTS bulk_jobs (
+               job_id TEXT PRIMARY KEY,
+               mapping TEXT NOT NULL,
+               operation TEXT NOT NULL,
+               csv BLOB NOT NULL,
+               rows TEXT NOT NULL,
+               done INTEGER NOT NULL DEFAULT 0
              );",
         )?;
         Ok(Ledger { db })
@@ -146,6 +154,70 @@ impl Ledger {
     }
 }
 
+/// A Bulk API job a run created, kept until its results are recorded, so an interrupted run
+/// polls it again instead of uploading its rows a second time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkJobEntry {
+    pub job_id: String,
+    pub mapping: String,
+    /// `insert`, `update`, `upsert`, `delete` or `hardDelete`.
+    pub operation: String,
+    /// The uploaded CSV: results are mapped back to its rows.
+    pub csv: Vec<u8>,
+    /// Per CSV row, the events (key, line) whose write it carries, in event order.
+    pub rows: Vec<Vec<(String, usize)>>,
+}
+
+impl Ledger {
+    /// Remembers a job as soon as it exists (before its upload).
+    pub fn add_bulk_job(&mut self, job: &BulkJobEntry) -> Result<(), LedgerError> {
+        let rows = serde_json::to_string(&job.rows)
+            .map_err(|e| LedgerError(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
+        self.db.execute(
+            "INSERT OR REPLACE INTO bulk_jobs (job_id, mapping, operation, csv, rows, done)
+             VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+            params![job.job_id, job.mapping, job.operation, job.csv, rows],
+        )?;
+        Ok(())
+    }
+
+    /// Jobs whose results were never recorded, oldest first.
+    pub fn open_bulk_jobs(&self) -> Result<Vec<BulkJobEntry>, LedgerError> {
+        let mut stmt = self.db.prepare(
+            "SELECT job_id, mapping, operation, csv, rows FROM bulk_jobs WHERE done = 0
+             ORDER BY rowid",
+        )?;
+        let jobs = stmt
+            .query_map([], |r| {
+                let rows: String = r.get(4)?;
+                Ok(BulkJobEntry {
+                    job_id: r.get(0)?,
+                    mapping: r.get(1)?,
+                    operation: r.get(2)?,
+                    csv: r.get(3)?,
+                    rows: serde_json::from_str(&rows).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            4,
+                            rusqlite::types::Type::Text,
+                            Box::new(e),
+                        )
+                    })?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(jobs)
+    }
+
+    /// The job's results are recorded (or it processed nothing): forget its upload.
+    pub fn close_bulk_job(&mut self, job_id: &str) -> Result<(), LedgerError> {
+        self.db.execute(
+            "UPDATE bulk_jobs SET done = 1, csv = x'' WHERE job_id = ?1",
+            params![job_id],
+        )?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,5 +254,21 @@ mod tests {
         assert_eq!(l.state("m3", "lead").unwrap(), None);
         assert_eq!(l.counts().unwrap(), [("created".to_string(), 1)]);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn bulk_jobs_stay_open_until_closed() {
+        let mut l = Ledger::open(None).unwrap();
+        let job = BulkJobEntry {
+            job_id: "750000000000001AAA".into(),
+            mapping: "lead".into(),
+            operation: "insert".into(),
+            csv: b"LastName\nA\n".to_vec(),
+            rows: vec![vec![("m1".into(), 1), ("m2".into(), 2)]],
+        };
+        l.add_bulk_job(&job).unwrap();
+        assert_eq!(l.open_bulk_jobs().unwrap(), std::slice::from_ref(&job));
+        l.close_bulk_job(&job.job_id).unwrap();
+        assert!(l.open_bulk_jobs().unwrap().is_empty());
     }
 }
