@@ -187,3 +187,100 @@ async fn schema_pull_lets_check_lint_against_the_org() {
     emu.shutdown().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `sfmap login` with the web-server flow through the binary: it prints the authorize URL,
+/// catches the code on its loopback port (PKCE), stores the tokens, and `run --profile` uses
+/// them. A browser is played by an HTTP client following the emulator's auto-approve redirect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_login_through_the_binary_then_run() {
+    use std::io::BufRead;
+    let emu = org(EmulatorConfig::default()).await;
+    let dir = std::env::temp_dir().join(format!("sfmap-cli-web-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let c = emu.credentials().clone();
+    std::fs::write(
+        dir.join("sfmap.toml"),
+        format!(
+            "[profiles.web]\nlogin_host = \"{}\"\nclient_id = \"{}\"\n",
+            emu.base_url(),
+            c.client_id
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("m.sfmap"),
+        "mapping lead {\n  on identify\n  object Lead\n  \
+         upsert match Email = traits.email\n  fields {\n    LastName = \"L\"\n    Company = \"C\"\n  }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("e.jsonl"),
+        identify(1, "web@x.com", json!({})).to_string() + "\n",
+    )
+    .unwrap();
+    let d = |f: &str| dir.join(f).to_string_lossy().to_string();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sfmap"))
+        .args(["login", "--profile", "web", "--no-browser", "--port", &port])
+        .args(["--config-dir", &d(""), "--credentials", &d("creds.json")])
+        .env_remove("SFMAP_ACCESS_TOKEN")
+        .env_remove("SFMAP_INSTANCE_URL")
+        .env_remove("SFMAP_CLIENT_SECRET")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut printed = String::new();
+    let url = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "no URL printed: {printed}"
+        );
+        printed.push_str(&line);
+        if let Some(u) = line.trim().strip_prefix("http") {
+            break format!("http{u}");
+        }
+    };
+    assert!(url.contains("code_challenge="), "PKCE: {url}");
+    assert!(url.contains("response_type=code"), "{url}");
+    // The "browser": the emulator approves and redirects to sfmap's loopback port.
+    let page = reqwest::get(&url).await.unwrap();
+    assert!(page.status().is_success(), "{}", page.status());
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert!(status.success(), "{printed}{rest}");
+    assert!(rest.contains("logged in: profile `web`"), "{rest}");
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("creds.json")).unwrap()).unwrap();
+    assert!(
+        stored["profiles"]["web"]["refresh_token"].is_string(),
+        "{stored}"
+    );
+
+    let run = sfmap(&[
+        "run",
+        &d("m.sfmap"),
+        "--events",
+        &d("e.jsonl"),
+        "--profile",
+        "web",
+        "--credentials",
+        &d("creds.json"),
+        "--ledger",
+        &d("l.sqlite"),
+    ]);
+    let run_err = String::from_utf8_lossy(&run.stderr).to_string();
+    assert!(run.status.success(), "{run_err}");
+    assert!(run_err.contains("1 events: 1 created"), "{run_err}");
+    emu.shutdown().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
