@@ -185,7 +185,7 @@ impl<R: BufRead> BlockReader<R> {
                     Err(e) => return Err(e),
                 };
                 let end = if self.spill.is_empty() {
-                    buf.iter().rposition(|&b| b == b'\n')
+                    memchr::memrchr(b'\n', buf)
                 } else {
                     find_newline(buf, 0)
                 };
@@ -276,21 +276,10 @@ impl<'r> Iterator for BlockLines<'r> {
     }
 }
 
-/// The position of the first `\n` in `b` at or after `i`: sixteen bytes at a time.
+/// The position of the first `\n` in `b` at or after `i`.
 #[inline]
-fn find_newline(b: &[u8], mut i: usize) -> Option<usize> {
-    const ONES: u128 = u128::MAX / 0xff;
-    const NEWLINES: u128 = ONES * 0x0a;
-    while let Some(chunk) = b.get(i..).and_then(|s| s.first_chunk::<16>()) {
-        let x = u128::from_le_bytes(*chunk) ^ NEWLINES;
-        // High bit set in the lowest zero byte of `x` (false positives only above it).
-        let m = x.wrapping_sub(ONES) & !x & (ONES << 7);
-        if m != 0 {
-            return Some(i + (m.trailing_zeros() / 8) as usize);
-        }
-        i += 16;
-    }
-    b.get(i..)?.iter().position(|&c| c == b'\n').map(|p| i + p)
+fn find_newline(b: &[u8], i: usize) -> Option<usize> {
+    memchr::memchr(b'\n', b.get(i..)?).map(|p| i + p)
 }
 
 #[cfg(test)]
