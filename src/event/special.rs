@@ -10,12 +10,60 @@ const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 /// A mask with the high bit set in (at least) the lowest byte of `w` that is `"`, `\` or below
 /// 0x20. False positives can only appear above a true one, so `trailing_zeros` is exact.
+///
+/// Flipping bit 1 maps `"` (0x22) to 0x20 and the control characters onto themselves, so one
+/// "below 0x21" test finds both; a second test finds `\`.
 #[inline(always)]
 pub(crate) fn special_mask(w: u64) -> u64 {
-    let quote = w ^ (ONES * u64::from(b'"'));
+    let quote_or_control = w ^ (ONES * 0x02);
     let backslash = w ^ (ONES * u64::from(b'\\'));
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v;
-    (has_zero(quote) | has_zero(backslash) | w.wrapping_sub(ONES * 0x20)) & !w & HIGHS
+    ((quote_or_control.wrapping_sub(ONES * 0x21) & !quote_or_control)
+        | (backslash.wrapping_sub(ONES) & !backslash))
+        & HIGHS
+}
+
+/// Whether `b` holds a `"`, `\` or control character. Without a loop for short strings: the
+/// words tested may overlap, which does not matter for a yes or no.
+#[inline(always)]
+pub(crate) fn has_special(b: &[u8]) -> bool {
+    let n = b.len();
+    let word = |i: usize| {
+        b.get(i..)
+            .and_then(|s| s.first_chunk::<8>())
+            .map_or(0, |c| u64::from_le_bytes(*c))
+    };
+    let half = |i: usize| {
+        b.get(i..)
+            .and_then(|s| s.first_chunk::<4>())
+            .map_or(0, |c| u64::from(u32::from_le_bytes(*c)))
+    };
+    let spaces = ONES * u64::from(b' ');
+    let chunk = |i: usize| {
+        b.get(i..)
+            .and_then(|s| s.first_chunk::<16>())
+            .map_or(0, |c| special_mask16(u128::from_le_bytes(*c)))
+    };
+    if n >= 16 {
+        let mut i = 0;
+        while i + 16 <= n {
+            if chunk(i) != 0 {
+                return true;
+            }
+            i += 16;
+        }
+        return i < n && chunk(n - 16) != 0;
+    }
+    let w = if n >= 8 {
+        special_mask(word(0)) | special_mask(word(n - 8))
+    } else if n >= 4 {
+        special_mask(half(0) | (half(n - 4) << 32))
+    } else if n > 0 {
+        let bytes = u64::from(b[0]) | (u64::from(b[n / 2]) << 8) | (u64::from(b[n - 1]) << 16);
+        special_mask(bytes | (spaces << 24))
+    } else {
+        0
+    };
+    w != 0
 }
 
 /// [`special_mask`] over sixteen bytes.
@@ -75,11 +123,35 @@ mod tests {
                 assert_eq!((m.trailing_zeros() / 8) as usize, pos, "{w:?}");
             }
         }
+        for c in 0..=255u8 {
+            let m = special_mask(u64::from_le_bytes([
+                b'a', c, b'a', b'a', b'a', b'a', b'a', c,
+            ]));
+            assert_eq!(m != 0, is_special(c), "{c:#x}");
+            if is_special(c) {
+                assert_eq!(m.trailing_zeros() / 8, 1, "{c:#x}");
+            }
+        }
         for w in [
             *b"abcdefgh",
             [0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xff],
         ] {
             assert_eq!(special_mask(u64::from_le_bytes(w)), 0, "{w:?}");
+        }
+    }
+
+    #[test]
+    fn has_special_agrees_with_a_byte_loop() {
+        for len in 0..40 {
+            for at in 0..=len {
+                for special in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+                    let mut b: Vec<u8> = (0..len).map(|i| b"a\x7f\xc3\xa9 !#]"[i % 8]).collect();
+                    if at < len {
+                        b[at] = special;
+                    }
+                    assert_eq!(has_special(&b), at < len, "{b:?}");
+                }
+            }
         }
     }
 
