@@ -6,7 +6,8 @@
 //! plus two threads against one for (b), and compiling a 50-mapping file.
 //!
 //! `cargo bench --bench eval` (set `SFMAP_BENCH_EVENTS` to change the count, default 100000).
-//! Each figure is the median of several runs; ratios are taken within one run.
+//! Each figure is the median of several runs. The variants run round-robin, so that load from
+//! other work on the machine affects them alike, and ratios are medians of per-run ratios.
 
 #[path = "support/baseline.rs"]
 mod baseline;
@@ -26,17 +27,32 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-fn time(mut f: impl FnMut()) -> Duration {
-    f(); // warm up
-    median(
-        (0..RUNS)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed()
-            })
-            .collect(),
-    )
+/// Runs the variants round-robin, `RUNS` times after one warm-up each, so that a change in
+/// machine load affects them alike; returns each variant's times in run order.
+fn time_interleaved(variants: &mut [&mut dyn FnMut()]) -> Vec<Vec<Duration>> {
+    for f in variants.iter_mut() {
+        f(); // warm up
+    }
+    let mut times = vec![Vec::with_capacity(RUNS); variants.len()];
+    for _ in 0..RUNS {
+        for (f, t) in variants.iter_mut().zip(&mut times) {
+            let start = Instant::now();
+            f();
+            t.push(start.elapsed());
+        }
+    }
+    times
+}
+
+/// The median over runs of `slow[i] / fast[i]`: a ratio taken within each run.
+fn median_ratio(slow: &[Duration], fast: &[Duration]) -> f64 {
+    let mut r: Vec<f64> = slow
+        .iter()
+        .zip(fast)
+        .map(|(s, f)| s.as_secs_f64() / f.as_secs_f64())
+        .collect();
+    r.sort_by(f64::total_cmp);
+    r[r.len() / 2]
 }
 
 fn events(n: usize) -> Option<String> {
@@ -88,10 +104,14 @@ fn main() {
         input.len() as f64 / n as f64
     );
 
-    // (a) eval, events in memory.
     let evaluator = Evaluator::new(plan);
+    let mid = input[..input.len() / 2].rfind('\n').map_or(0, |i| i + 1);
+    let halves = [&input[..mid], &input[mid..]];
     let mut ops = 0usize;
-    let a = time(|| {
+    let mut out_len = 0;
+    let mut c_ops = 0;
+    // (a) eval, events in memory.
+    let mut a = || {
         ops = 0;
         for line in &lines {
             let mut scratch = Scratch::default();
@@ -101,24 +121,20 @@ fn main() {
                 .unwrap();
             ops += result.outcomes.len();
         }
-    });
+    };
     // (b) JSONL in → JSONL out.
-    let mut out_len = 0;
-    let b = time(|| {
+    let mut b = || {
         let mut out = Vec::with_capacity(input.len());
         eval_stream(plan, input.as_bytes(), &mut out, false).unwrap();
         out_len = out.len();
-    });
+    };
     // (c) the hand-written serde_json program.
-    let mut c_ops = 0;
-    let c = time(|| {
+    let mut c = || {
         let mut out = Vec::with_capacity(input.len());
         c_ops = baseline::run(&input, &mut out).0;
-    });
+    };
     // (b) on two threads, each half of the input.
-    let mid = input[..input.len() / 2].rfind('\n').map_or(0, |i| i + 1);
-    let halves = [&input[..mid], &input[mid..]];
-    let b2 = time(|| {
+    let mut b2 = || {
         std::thread::scope(|s| {
             for half in halves {
                 s.spawn(move || {
@@ -127,7 +143,11 @@ fn main() {
                 });
             }
         });
-    });
+    };
+    let times = time_interleaved(&mut [&mut a, &mut b, &mut c, &mut b2]);
+    let [a, b, c, b2] = [0, 1, 2, 3].map(|i| median(times[i].clone()));
+    let b_over_c = median_ratio(&times[2], &times[1]);
+    let two_threads = median_ratio(&times[1], &times[3]);
     // Compiling a 50-mapping file.
     let body = source.split_once("mapping lead_bench").unwrap().1;
     let fifty: String = (0..50)
@@ -167,14 +187,10 @@ fn main() {
         mb / c.as_secs_f64(),
         c
     );
+    println!("    ratio (b)/(c)          {b_over_c:>9.2}  (median of the per-run ratios)");
     println!(
-        "    ratio (b)/(c)          {:>9.2}",
-        c.as_secs_f64() / b.as_secs_f64()
-    );
-    println!(
-        "(b) two threads            {:>9.0} events/s  = {:.2}x one thread",
+        "(b) two threads            {:>9.0} events/s  = {two_threads:.2}x one thread (per-run ratios)",
         rate(b2),
-        b.as_secs_f64() / b2.as_secs_f64()
     );
     println!(
         "compile 50 mappings        {:>9.2} ms (median of 21)",

@@ -34,7 +34,11 @@ pub(crate) fn to_field<'a>(v: Value<'a>, field: &plan::Field) -> Result<Value<'a
             Value::String(s) => s,
             other => Cow::Owned(scalar_text(&other)),
         };
-        if field.length > 0 && s.chars().count() > field.length as usize {
+        // A string no longer in bytes than the limit is within it in characters too.
+        if field.length > 0
+            && s.len() > field.length as usize
+            && s.chars().count() > field.length as usize
+        {
             return Err(Failure::new(
                 "VALUE_TOO_LONG",
                 format!(

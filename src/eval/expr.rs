@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use crate::event::path::EventPath;
 use crate::event::value::Value;
-use crate::plan::{self, PlanExpr};
+use crate::plan::{self, Builtin, PlanExpr};
 use crate::syntax::ast::{CompareOp, LogicOp};
 
 /// The values of one event.
@@ -77,6 +77,23 @@ impl<'s, 'a> Ctx<'s, 'a> {
                     out.push(self.eval(i)?.map_or(Value::Null, Cow::into_owned));
                 }
                 Some(Cow::Owned(Value::Array(out)))
+            }
+            // The most common shape, `coalesce(path, path, ...)`, without a call per path.
+            PlanExpr::Call(Builtin::Coalesce, args) => {
+                for a in args {
+                    let v = match a {
+                        PlanExpr::Slot(n) => match self.slots.get(*n) {
+                            Some(Some(Value::Null)) | Some(None) | None => continue,
+                            Some(Some(v)) => Cow::Borrowed(v),
+                        },
+                        other => match self.eval(other)? {
+                            Some(v) => v,
+                            None => continue,
+                        },
+                    };
+                    return Ok(Some(v));
+                }
+                None
             }
             PlanExpr::Call(b, args) => super::functions::call(self, *b, args)?,
             PlanExpr::If(c, a, b) => {

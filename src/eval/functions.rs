@@ -13,14 +13,6 @@ pub(crate) fn call<'s, 'a>(
     b: Builtin,
     args: &[PlanExpr],
 ) -> Result<Val<'s, 'a>, Failure> {
-    if b == Builtin::Coalesce {
-        for a in args {
-            if let Some(v) = ctx.eval(a)? {
-                return Ok(Some(v));
-            }
-        }
-        return Ok(None);
-    }
     if b == Builtin::OnCreate {
         let v = ctx.eval(&args[0])?;
         if v.is_some() {
@@ -132,9 +124,8 @@ pub(crate) fn call<'s, 'a>(
             };
             string(out)
         }
-        Builtin::Coalesce | Builtin::Clear | Builtin::OnCreate => {
-            unreachable!("handled above")
-        }
+        Builtin::Clear | Builtin::OnCreate => unreachable!("handled above"),
+        Builtin::Coalesce => unreachable!("evaluated in expr.rs"),
     }
 }
 

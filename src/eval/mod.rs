@@ -6,6 +6,7 @@
 mod coerce;
 mod expr;
 mod functions;
+mod json_write;
 mod output;
 
 use std::borrow::Cow;
@@ -17,7 +18,7 @@ use crate::event::value::Value;
 use crate::plan::{self, EVENT_SLOT, MESSAGE_ID_SLOT, Plan, Strategy, TYPE_SLOT};
 use crate::syntax::ast::{EventType, Join, OpKind};
 
-pub use output::write_jsonl;
+pub use output::{push_jsonl, write_jsonl};
 
 /// Evaluates events against one plan. Cheap to share between threads (`&Evaluator`).
 pub struct Evaluator<'p> {

@@ -1,12 +1,13 @@
 //! JSONL output of `eval`: one line per record operation, error or (when explaining) skip.
+//!
+//! Written by hand into a byte buffer with `json_write`; the lines are byte for byte what
+//! serializing the outcomes with serde_json wrote before (the tests keep that implementation
+//! as the reference and compare).
 
 use std::io::Write;
 
-use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
-
+use super::json_write::{self as json, key};
 use super::{EventResult, FieldValue, Outcome};
-use crate::event::value::Value;
 
 /// Writes one event's outcomes as JSON lines.
 pub fn write_jsonl(
@@ -14,109 +15,103 @@ pub fn write_jsonl(
     line: usize,
     result: &EventResult<'_, '_>,
 ) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    push_jsonl(&mut buf, line, result);
+    out.write_all(&buf)
+}
+
+/// Appends one event's outcomes as JSON lines to `buf`.
+pub fn push_jsonl(buf: &mut Vec<u8>, line: usize, result: &EventResult<'_, '_>) {
     for outcome in &result.outcomes {
-        let row = Row {
-            line,
-            event: result.message_id.as_deref(),
-            outcome,
-        };
-        serde_json::to_writer(&mut *out, &row)?;
-        out.write_all(b"\n")?;
-    }
-    Ok(())
-}
-
-struct Row<'r, 'p, 'a> {
-    line: usize,
-    event: Option<&'r str>,
-    outcome: &'r Outcome<'p, 'a>,
-}
-
-struct Fields<'r, 'p, 'a, K>(&'r [(K, FieldValue<'p, 'a>)]);
-
-impl<K: AsRef<str>> Serialize for Fields<'_, '_, '_, K> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (name, value) in self.0 {
-            match value {
-                FieldValue::Value(v) => map.serialize_entry(name.as_ref(), v)?,
-                FieldValue::Lookup {
-                    relationship,
-                    field,
-                    value,
-                } => map.serialize_entry(relationship, &Single(field, value))?,
-            }
+        buf.extend_from_slice(b"{\"line\":");
+        json::uint(buf, line as u64);
+        if let Some(e) = result.message_id.as_deref() {
+            buf.extend_from_slice(b",\"event\":");
+            json::str(buf, e);
         }
-        map.end()
-    }
-}
-
-struct Single<'r, 'a>(&'r str, &'r Value<'a>);
-
-impl Serialize for Single<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(1))?;
-        map.serialize_entry(self.0, self.1)?;
-        map.end()
-    }
-}
-
-struct Matchers<'r, 'p, 'a>(&'r [(&'p str, Value<'a>)]);
-
-impl Serialize for Matchers<'_, '_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-
-impl Serialize for Row<'_, '_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("line", &self.line)?;
-        if let Some(e) = self.event {
-            map.serialize_entry("event", e)?;
-        }
-        match self.outcome {
+        buf.extend_from_slice(b",\"mapping\":");
+        match outcome {
             Outcome::Op(op) => {
-                map.serialize_entry("mapping", &op.mapping.name)?;
-                map.serialize_entry("object", &op.mapping.object)?;
-                map.serialize_entry("operation", &op.operation)?;
-                map.serialize_entry("strategy", &op.mapping.strategy)?;
+                json::str(buf, &op.mapping.name);
+                buf.extend_from_slice(b",\"object\":");
+                json::str(buf, &op.mapping.object);
+                buf.extend_from_slice(b",\"operation\":");
+                json::str(buf, op.operation.as_str());
+                buf.extend_from_slice(b",\"strategy\":");
+                json::str(buf, op.mapping.strategy.as_str());
                 if !op.matchers.is_empty() {
-                    map.serialize_entry("match", &Matchers(&op.matchers))?;
+                    buf.extend_from_slice(b",\"match\":{");
+                    for (i, (k, v)) in op.matchers.iter().enumerate() {
+                        if i > 0 {
+                            buf.push(b',');
+                        }
+                        key(buf, k);
+                        json::value(buf, v);
+                    }
+                    buf.push(b'}');
                 }
-                map.serialize_entry("fields", &Fields(&op.fields))?;
+                buf.extend_from_slice(b",\"fields\":");
+                fields(buf, &op.fields);
                 if !op.on_create.is_empty() {
-                    map.serialize_entry("on_create", &Fields(&op.on_create))?;
+                    buf.extend_from_slice(b",\"on_create\":");
+                    fields(buf, &op.on_create);
                 }
                 if !op.missing_on_create.is_empty() {
-                    map.serialize_entry("missing_on_create", &op.missing_on_create)?;
+                    buf.extend_from_slice(b",\"missing_on_create\":[");
+                    for (i, name) in op.missing_on_create.iter().enumerate() {
+                        if i > 0 {
+                            buf.push(b',');
+                        }
+                        json::str(buf, name);
+                    }
+                    buf.push(b']');
                 }
             }
             Outcome::Error(e) => {
-                map.serialize_entry("mapping", &e.mapping.name)?;
-                map.serialize_entry("error", &ErrorBody(e.code, &e.message))?;
+                json::str(buf, &e.mapping.name);
+                buf.extend_from_slice(b",\"error\":{\"code\":");
+                json::str(buf, e.code);
+                buf.extend_from_slice(b",\"message\":");
+                json::str(buf, &e.message);
+                buf.push(b'}');
             }
             Outcome::Skipped(skip) => {
-                map.serialize_entry("mapping", &skip.mapping.name)?;
-                map.serialize_entry("skipped", &skip.reason)?;
+                json::str(buf, &skip.mapping.name);
+                buf.extend_from_slice(b",\"skipped\":");
+                json::str(buf, &skip.reason);
             }
         }
-        map.end()
+        buf.extend_from_slice(b"}\n");
     }
 }
 
-struct ErrorBody<'r>(&'r str, &'r str);
-
-impl Serialize for ErrorBody<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(2))?;
-        map.serialize_entry("code", self.0)?;
-        map.serialize_entry("message", self.1)?;
-        map.end()
+/// A field list as a JSON object; a lookup is `"Relationship":{"External_Id__c":value}`.
+fn fields<K: AsRef<str>>(buf: &mut Vec<u8>, list: &[(K, FieldValue<'_, '_>)]) {
+    buf.push(b'{');
+    for (i, (name, value)) in list.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        match value {
+            FieldValue::Value(v) => {
+                key(buf, name.as_ref());
+                json::value(buf, v);
+            }
+            FieldValue::Lookup {
+                relationship,
+                field,
+                value,
+            } => {
+                key(buf, relationship);
+                buf.push(b'{');
+                key(buf, field);
+                json::value(buf, value);
+                buf.push(b'}');
+            }
+        }
     }
+    buf.push(b'}');
 }
+
+#[cfg(test)]
+mod tests;

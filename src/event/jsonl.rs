@@ -4,6 +4,11 @@
 //! number always matches what an editor shows. A trailing `\r` (Windows line ends) is removed.
 //! [`LineReader`] reuses one buffer for every line, so reading a stream allocates nothing per
 //! line; it cannot be an `Iterator` because each line borrows that buffer.
+//!
+//! [`BlockReader`] goes further for the hot path (`eval`): it hands out blocks of whole lines
+//! straight from the `BufRead`'s own buffer, so a line is not copied at all unless it straddles
+//! two fills of that buffer, and whatever borrows from the lines (the reader's values) needs
+//! re-typing once per block instead of once per line.
 
 use std::io::{self, BufRead};
 
@@ -123,6 +128,160 @@ impl<R: BufRead> LineReader<R> {
     }
 }
 
+/// Reads JSONL from a [`BufRead`] as blocks of whole lines, borrowed from its buffer.
+///
+/// A line split across two fills of the buffer is put together in a spill buffer and handed
+/// out as a block of its own. Like [`LineReader`], it cannot be an `Iterator`: a block borrows
+/// the reader until the next call.
+#[derive(Debug)]
+pub struct BlockReader<R> {
+    inner: R,
+    /// The start of a line whose end has not been read yet, or (when `spill_out`) the line
+    /// handed out last.
+    spill: Vec<u8>,
+    spill_out: bool,
+    /// Bytes of `inner`'s buffer handed out in the last block, consumed by the next call.
+    pending: usize,
+    line_no: usize,
+}
+
+/// Whole lines of a JSONL input; iterate with [`Block::lines`].
+#[derive(Debug)]
+pub struct Block<'r> {
+    text: &'r [u8],
+    line_no: &'r mut usize,
+}
+
+impl<R: BufRead> BlockReader<R> {
+    /// Wraps a buffered reader. A large buffer (64 KiB or more) means few split lines.
+    pub fn new(inner: R) -> BlockReader<R> {
+        BlockReader {
+            inner,
+            spill: Vec::new(),
+            spill_out: false,
+            pending: 0,
+            line_no: 0,
+        }
+    }
+
+    /// The number of the last line handed out (blank lines included).
+    pub fn line_number(&self) -> usize {
+        self.line_no
+    }
+
+    /// The next block of lines, or `None` at the end of the input.
+    pub fn next_block(&mut self) -> io::Result<Option<Block<'_>>> {
+        self.inner.consume(std::mem::take(&mut self.pending));
+        if std::mem::take(&mut self.spill_out) {
+            self.spill.clear();
+        }
+        loop {
+            // Decide first and borrow the buffer again to hand it out: the borrow checker does
+            // not let a loop return a borrow in one branch and read on in another.
+            let (len, end) = {
+                let buf = match self.inner.fill_buf() {
+                    Ok(buf) => buf,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                };
+                let end = if self.spill.is_empty() {
+                    memchr::memrchr(b'\n', buf)
+                } else {
+                    find_newline(buf, 0)
+                };
+                (buf.len(), end)
+            };
+            if len == 0 {
+                if self.spill.is_empty() {
+                    return Ok(None);
+                }
+                self.spill_out = true;
+                return Ok(Some(Block {
+                    text: &self.spill,
+                    line_no: &mut self.line_no,
+                }));
+            }
+            match end {
+                None => {
+                    let buf = self.inner.fill_buf()?;
+                    self.spill.extend_from_slice(buf);
+                    self.inner.consume(len);
+                }
+                Some(i) if !self.spill.is_empty() => {
+                    let buf = self.inner.fill_buf()?;
+                    self.spill.extend_from_slice(&buf[..=i]);
+                    self.inner.consume(i + 1);
+                    self.spill_out = true;
+                    return Ok(Some(Block {
+                        text: &self.spill,
+                        line_no: &mut self.line_no,
+                    }));
+                }
+                Some(i) => {
+                    self.pending = i + 1;
+                    let buf = self.inner.fill_buf()?;
+                    return Ok(Some(Block {
+                        text: &buf[..=i],
+                        line_no: &mut self.line_no,
+                    }));
+                }
+            }
+        }
+    }
+}
+
+impl<'r> Block<'r> {
+    /// The block's non-blank lines as `(line_number, line)`; a line that is not UTF-8 is an
+    /// error for that line only.
+    pub fn lines(self) -> BlockLines<'r> {
+        BlockLines {
+            rest: self.text,
+            line_no: self.line_no,
+        }
+    }
+}
+
+/// The lines of a [`Block`].
+#[derive(Debug)]
+pub struct BlockLines<'r> {
+    rest: &'r [u8],
+    line_no: &'r mut usize,
+}
+
+impl<'r> Iterator for BlockLines<'r> {
+    type Item = Result<(usize, &'r str), LineError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.rest.is_empty() {
+            let (line, rest) = match find_newline(self.rest, 0) {
+                Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
+                None => (self.rest, &b""[..]),
+            };
+            self.rest = rest;
+            *self.line_no += 1;
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if is_blank(line) {
+                continue;
+            }
+            let line_no = *self.line_no;
+            return Some(match std::str::from_utf8(line) {
+                Ok(text) => Ok((line_no, text)),
+                Err(e) => Err(LineError::InvalidUtf8 {
+                    line: line_no,
+                    offset: e.valid_up_to(),
+                }),
+            });
+        }
+        None
+    }
+}
+
+/// The position of the first `\n` in `b` at or after `i`.
+#[inline]
+fn find_newline(b: &[u8], i: usize) -> Option<usize> {
+    memchr::memchr(b'\n', b.get(i..)?).map(|p| i + p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,5 +340,101 @@ mod tests {
         assert_eq!(first, second);
         assert!(r.next_line().is_none());
         assert_eq!(r.line_number(), 2);
+    }
+
+    /// A `BufRead` over `data` that hands out at most `step` bytes per fill.
+    struct Trickle<'d> {
+        data: &'d [u8],
+        pos: usize,
+        filled: usize,
+        step: usize,
+    }
+
+    impl io::Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.fill_buf()?.len().min(out.len());
+            out[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+            self.consume(n);
+            Ok(n)
+        }
+    }
+
+    impl BufRead for Trickle<'_> {
+        fn fill_buf(&mut self) -> io::Result<&[u8]> {
+            if self.filled == self.pos {
+                self.filled = (self.pos + self.step).min(self.data.len());
+            }
+            Ok(&self.data[self.pos..self.filled])
+        }
+        fn consume(&mut self, n: usize) {
+            self.pos += n;
+            assert!(self.pos <= self.filled);
+        }
+    }
+
+    fn collect_blocks(input: &[u8], step: usize) -> Vec<Result<(usize, String), String>> {
+        let mut r = BlockReader::new(Trickle {
+            data: input,
+            pos: 0,
+            filled: 0,
+            step,
+        });
+        let mut out = Vec::new();
+        while let Some(block) = r.next_block().unwrap() {
+            for item in block.lines() {
+                out.push(
+                    item.map(|(n, l)| (n, l.to_owned()))
+                        .map_err(|e| e.to_string()),
+                );
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn blocks_match_the_line_reader_for_every_buffer_size() {
+        let text: &[u8] =
+            b"{\"a\":1}\r\n\n  \r\n{\"b\":\"0123456789abcdefghij\"}\n\t\nab\xffcd\n{\"c\":3}\n\n{\"d\":4}";
+        let want = collect_reader(text);
+        for step in 1..=text.len() + 1 {
+            assert_eq!(collect_blocks(text, step), want, "step {step}");
+        }
+        for end in [&b"x\n"[..], b"x", b"\n\n", b""] {
+            assert_eq!(collect_blocks(end, 1), collect_reader(end), "{end:?}");
+            assert_eq!(collect_blocks(end, 64), collect_reader(end), "{end:?}");
+        }
+    }
+
+    #[test]
+    fn whole_lines_in_the_buffer_are_borrowed_not_copied() {
+        let text = b"{\"a\":1}\n{\"b\":2}\n{\"c\":";
+        let mut r = BlockReader::new(&text[..]);
+        let block = r.next_block().unwrap().unwrap();
+        let lines: Vec<_> = block.lines().map(Result::unwrap).collect();
+        assert_eq!(lines, [(1, "{\"a\":1}"), (2, "{\"b\":2}")]);
+        assert_eq!(lines[0].1.as_ptr(), text.as_ptr());
+        let last: Vec<_> = r.next_block().unwrap().unwrap().lines().collect();
+        assert_eq!(last.len(), 1);
+        assert!(r.next_block().unwrap().is_none());
+        assert_eq!(r.line_number(), 3);
+    }
+
+    #[test]
+    fn find_newline_agrees_with_position() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut b: Vec<u8> = (0..len).map(|i| [b'a', 0x0b, 0x09, 0x8a][i % 4]).collect();
+                if at < len {
+                    b[at] = b'\n';
+                }
+                for start in 0..=len {
+                    let want = b[start..]
+                        .iter()
+                        .position(|&c| c == b'\n')
+                        .map(|p| start + p);
+                    assert_eq!(find_newline(&b, start), want, "{b:?} from {start}");
+                }
+            }
+        }
     }
 }

@@ -8,7 +8,8 @@
 //! - [`path`]: pre-parsed paths ([`EventPath`], [`Segment`]) and their display form;
 //! - [`value`]: [`Value`], a JSON value that borrows strings from the input line;
 //! - [`reader`]: [`ReadPlan`], the selective reader, and its reusable output [`ReadOut`];
-//! - [`jsonl`]: line splitting with 1-based line numbers, for `&str` and for `BufRead`.
+//! - [`jsonl`]: line splitting with 1-based line numbers, for `&str` and for `BufRead`;
+//! - `special`: finding the bytes a JSON string cannot hold as they are (`"`, `\`, controls).
 //!
 //! Why it is built this way:
 //!
@@ -28,6 +29,7 @@
 pub mod jsonl;
 pub mod path;
 pub mod reader;
+pub(crate) mod special;
 pub mod value;
 
 pub use path::{EventPath, Segment};

@@ -36,10 +36,10 @@
 //!   input and the comparison) come from that load without branching on its length. Length
 //!   buckets with linear probing cost about twice as many mispredicted branches.
 //! - **Strings sixteen bytes at a time.** The end of a string (`"`, `\` or a control
-//!   character) is found with word-wide bit tricks in safe code; string skipping is inlined,
-//!   and escapes go to a cold path. Calling SIMD `memchr2` for long strings (after checking the
-//!   whole line for control bytes) measured slower on these events, so there is no `memchr`
-//!   dependency.
+//!   character) is found with word-wide bit tricks in safe code (`special.rs`, shared with the
+//!   output writer); string skipping is inlined, and escapes go to a cold path. Calling SIMD
+//!   `memchr2` for long strings (after checking the whole line for control bytes) measured
+//!   slower on these events, so the reader does not use `memchr` (only line splitting does).
 //! - **Small results.** The internal error is zero-sized (the message waits in the scanner), so
 //!   every `?` is a test of one register; separators skip whitespace only when there is some.
 //! - **No per-event allocation.** Slots are reused, values borrow from the line, and slots are
@@ -62,6 +62,7 @@ use std::str::FromStr;
 use serde_json::Number;
 
 use super::path::{EventPath, Segment};
+use super::special::{find_special, special_mask16};
 use super::value::Value;
 
 /// serde_json stops at 128 levels of nesting; we accept exactly what it accepts.
@@ -461,25 +462,6 @@ struct Fail;
 
 type R<T> = Result<T, Fail>;
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// A mask with the high bit set in (at least) the lowest byte of `w` that is `"`, `\` or below
-/// 0x20. False positives can only appear above a true one, so `trailing_zeros` is exact.
-#[inline(always)]
-fn special_mask(w: u64) -> u64 {
-    let quote = w ^ (ONES * u64::from(b'"'));
-    let backslash = w ^ (ONES * u64::from(b'\\'));
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v;
-    (has_zero(quote) | has_zero(backslash) | w.wrapping_sub(ONES * 0x20)) & !w & HIGHS
-}
-
-/// [`special_mask`] over sixteen bytes.
-#[inline(always)]
-fn special_mask16(x: u128) -> u128 {
-    u128::from(special_mask(x as u64)) | (u128::from(special_mask((x >> 64) as u64)) << 64)
-}
-
 struct Scanner<'a> {
     src: &'a str,
     pos: usize,
@@ -737,29 +719,8 @@ impl<'a> Scanner<'a> {
 
     /// The position of the first `"`, `\` or control character at or after `i` (or the end).
     #[inline(always)]
-    fn find_special(&self, mut i: usize) -> usize {
-        let b = self.bytes();
-        while let Some(chunk) = b.get(i..).and_then(|s| s.first_chunk::<16>()) {
-            let m = special_mask16(u128::from_le_bytes(*chunk));
-            if m != 0 {
-                return i + (m.trailing_zeros() / 8) as usize;
-            }
-            i += 16;
-        }
-        if let Some(chunk) = b.get(i..).and_then(|s| s.first_chunk::<8>()) {
-            let m = special_mask(u64::from_le_bytes(*chunk));
-            if m != 0 {
-                return i + (m.trailing_zeros() / 8) as usize;
-            }
-            i += 8;
-        }
-        while let Some(&c) = b.get(i) {
-            if c == b'"' || c == b'\\' || c < 0x20 {
-                return i;
-            }
-            i += 1;
-        }
-        i
+    fn find_special(&self, i: usize) -> usize {
+        find_special(self.bytes(), i)
     }
 
     /// Reads the object key at `pos` (which is `"`) and looks it up in `keys`.
@@ -1500,27 +1461,5 @@ mod tests {
     fn plan_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<ReadPlan>();
-    }
-
-    #[test]
-    fn special_mask_finds_the_first_special_byte() {
-        for pos in 0..8 {
-            for special in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
-                let mut w = [b'a'; 8];
-                w[pos] = special;
-                // Put more specials (and bytes that could cause borrows) above it.
-                for (i, b) in w.iter_mut().enumerate().skip(pos + 1) {
-                    *b = [0x00, 0x21, 0x1f, 0x80, 0xff, b'"', b'\\', 0x01][i];
-                }
-                let m = special_mask(u64::from_le_bytes(w));
-                assert_eq!((m.trailing_zeros() / 8) as usize, pos, "{w:?}");
-            }
-        }
-        for w in [
-            *b"abcdefgh",
-            [0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xff],
-        ] {
-            assert_eq!(special_mask(u64::from_le_bytes(w)), 0, "{w:?}");
-        }
     }
 }

@@ -127,6 +127,18 @@ pub struct Bulk {
     pub hard_delete: bool,
 }
 
+impl Strategy {
+    /// The name it is shown and serialised under.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Insert => "insert",
+            Strategy::ById => "by_id",
+            Strategy::ExternalId => "external_id",
+            Strategy::Query => "query",
+        }
+    }
+}
+
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }
@@ -147,5 +159,22 @@ impl Mapping {
                 && (f.names.is_empty()
                     || event_name.is_some_and(|n| f.names.iter().any(|x| x == n)))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strategy_names_are_the_serialised_ones() {
+        for s in [
+            Strategy::Insert,
+            Strategy::ById,
+            Strategy::ExternalId,
+            Strategy::Query,
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
     }
 }

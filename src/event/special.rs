@@ -1,0 +1,176 @@
+//! Finding the bytes a JSON string cannot hold as they are: `"`, `\` and control characters
+//! (below 0x20). The reader uses it to find where a string ends; the output writer uses it to
+//! copy strings that need no escaping in one piece.
+//!
+//! Sixteen bytes at a time with plain integer arithmetic (safe code; `benches/reader.rs` has
+//! the figures that chose it over a `memchr` dependency).
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// A mask with the high bit set in (at least) the lowest byte of `w` that is `"`, `\` or below
+/// 0x20. False positives can only appear above a true one, so `trailing_zeros` is exact.
+///
+/// Flipping bit 1 maps `"` (0x22) to 0x20 and the control characters onto themselves, so one
+/// "below 0x21" test finds both; a second test finds `\`.
+#[inline(always)]
+pub(crate) fn special_mask(w: u64) -> u64 {
+    let quote_or_control = w ^ (ONES * 0x02);
+    let backslash = w ^ (ONES * u64::from(b'\\'));
+    ((quote_or_control.wrapping_sub(ONES * 0x21) & !quote_or_control)
+        | (backslash.wrapping_sub(ONES) & !backslash))
+        & HIGHS
+}
+
+/// Whether `b` holds a `"`, `\` or control character. Without a loop for short strings: the
+/// words tested may overlap, which does not matter for a yes or no.
+#[inline(always)]
+pub(crate) fn has_special(b: &[u8]) -> bool {
+    let n = b.len();
+    let word = |i: usize| {
+        b.get(i..)
+            .and_then(|s| s.first_chunk::<8>())
+            .map_or(0, |c| u64::from_le_bytes(*c))
+    };
+    let half = |i: usize| {
+        b.get(i..)
+            .and_then(|s| s.first_chunk::<4>())
+            .map_or(0, |c| u64::from(u32::from_le_bytes(*c)))
+    };
+    let spaces = ONES * u64::from(b' ');
+    let chunk = |i: usize| {
+        b.get(i..)
+            .and_then(|s| s.first_chunk::<16>())
+            .map_or(0, |c| special_mask16(u128::from_le_bytes(*c)))
+    };
+    if n >= 16 {
+        let mut i = 0;
+        while i + 16 <= n {
+            if chunk(i) != 0 {
+                return true;
+            }
+            i += 16;
+        }
+        return i < n && chunk(n - 16) != 0;
+    }
+    let w = if n >= 8 {
+        special_mask(word(0)) | special_mask(word(n - 8))
+    } else if n >= 4 {
+        special_mask(half(0) | (half(n - 4) << 32))
+    } else if n > 0 {
+        let bytes = u64::from(b[0]) | (u64::from(b[n / 2]) << 8) | (u64::from(b[n - 1]) << 16);
+        special_mask(bytes | (spaces << 24))
+    } else {
+        0
+    };
+    w != 0
+}
+
+/// [`special_mask`] over sixteen bytes.
+#[inline(always)]
+pub(crate) fn special_mask16(x: u128) -> u128 {
+    u128::from(special_mask(x as u64)) | (u128::from(special_mask((x >> 64) as u64)) << 64)
+}
+
+/// The position of the first `"`, `\` or control character in `b` at or after `i`, or
+/// `b.len()` when there is none.
+#[inline(always)]
+pub(crate) fn find_special(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..).and_then(|s| s.first_chunk::<16>()) {
+        let m = special_mask16(u128::from_le_bytes(*chunk));
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 16;
+    }
+    if let Some(chunk) = b.get(i..).and_then(|s| s.first_chunk::<8>()) {
+        let m = special_mask(u64::from_le_bytes(*chunk));
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if is_special(c) {
+            return i;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// True for `"`, `\` and control characters.
+#[inline(always)]
+pub(crate) fn is_special(c: u8) -> bool {
+    c == b'"' || c == b'\\' || c < 0x20
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn special_mask_finds_the_first_special_byte() {
+        for pos in 0..8 {
+            for special in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+                let mut w = [b'a'; 8];
+                w[pos] = special;
+                // Put more specials (and bytes that could cause borrows) above it.
+                for (i, b) in w.iter_mut().enumerate().skip(pos + 1) {
+                    *b = [0x00, 0x21, 0x1f, 0x80, 0xff, b'"', b'\\', 0x01][i];
+                }
+                let m = special_mask(u64::from_le_bytes(w));
+                assert_eq!((m.trailing_zeros() / 8) as usize, pos, "{w:?}");
+            }
+        }
+        for c in 0..=255u8 {
+            let m = special_mask(u64::from_le_bytes([
+                b'a', c, b'a', b'a', b'a', b'a', b'a', c,
+            ]));
+            assert_eq!(m != 0, is_special(c), "{c:#x}");
+            if is_special(c) {
+                assert_eq!(m.trailing_zeros() / 8, 1, "{c:#x}");
+            }
+        }
+        for w in [
+            *b"abcdefgh",
+            [0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xff],
+        ] {
+            assert_eq!(special_mask(u64::from_le_bytes(w)), 0, "{w:?}");
+        }
+    }
+
+    #[test]
+    fn has_special_agrees_with_a_byte_loop() {
+        for len in 0..40 {
+            for at in 0..=len {
+                for special in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+                    let mut b: Vec<u8> = (0..len).map(|i| b"a\x7f\xc3\xa9 !#]"[i % 8]).collect();
+                    if at < len {
+                        b[at] = special;
+                    }
+                    assert_eq!(has_special(&b), at < len, "{b:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn find_special_agrees_with_a_byte_loop() {
+        // Every length up to 40 and every position of one special byte, from every start.
+        for len in 0..40 {
+            for at in 0..=len {
+                for special in [b'"', b'\\', 0x00, 0x1f] {
+                    let mut b: Vec<u8> = (0..len).map(|i| b"a\x7f\xc3\xa9 z"[i % 6]).collect();
+                    if at < len {
+                        b[at] = special;
+                    }
+                    for start in 0..=len {
+                        let want = (start..len).find(|&i| is_special(b[i])).unwrap_or(len);
+                        assert_eq!(find_special(&b, start), want, "{b:?} from {start}");
+                    }
+                }
+            }
+        }
+    }
+}
