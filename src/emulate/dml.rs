@@ -43,11 +43,12 @@ pub struct InsertPlan {
     required: Vec<usize>,
     /// Fields kept in the key index (external ids, unique fields).
     keyed: Vec<usize>,
-    /// The stored JSON's keys in the order a `serde_json::Map` writes them (sorted), each with
-    /// its `"key":` text.
-    order: Vec<(JsonKey, String)>,
-    /// Field index by exact API name.
-    index: HashMap<String, usize>,
+    /// The stored JSON's keys in the order a `serde_json::Map` writes them (sorted by name;
+    /// also the index by exact name).
+    order: Vec<JsonKey>,
+    /// Each `order` entry's `"key":` text, concatenated (`key_ends[k]` ends entry `k`).
+    key_text: String,
+    key_ends: Vec<usize>,
     /// `Name` computed from `FirstName`/`LastName` (person objects).
     compound_name: bool,
 }
@@ -55,8 +56,29 @@ pub struct InsertPlan {
 #[derive(Debug, Clone, Copy)]
 enum JsonKey {
     Field(usize),
-    /// `Id` (also for an object whose describe lacks an `Id` field).
-    Id,
+    /// `Id`, written from the new Id (the `Id` field's index, if the describe has one).
+    Id(Option<usize>),
+}
+
+impl InsertPlan {
+    fn name(object: &ObjectDescribe, key: JsonKey) -> &str {
+        match key {
+            JsonKey::Field(i) => &object.fields[i].name,
+            JsonKey::Id(_) => "Id",
+        }
+    }
+
+    /// The index of the field with exactly this API name.
+    fn index(&self, object: &ObjectDescribe, name: &str) -> Option<usize> {
+        let k = self
+            .order
+            .binary_search_by(|k| Self::name(object, *k).cmp(name))
+            .ok()?;
+        match self.order[k] {
+            JsonKey::Field(i) | JsonKey::Id(Some(i)) => Some(i),
+            JsonKey::Id(None) => None,
+        }
+    }
 }
 
 /// One field of a record being inserted. System values stay symbolic until the record is
@@ -102,9 +124,9 @@ impl NewRecord {
         self.extra.clear();
     }
 
-    fn get(&self, plan: &InsertPlan, name: &str) -> Option<&Value> {
-        match plan.index.get(name) {
-            Some(&i) => match &self.slots[i] {
+    fn get(&self, object: &ObjectDescribe, plan: &InsertPlan, name: &str) -> Option<&Value> {
+        match plan.index(object, name) {
+            Some(i) => match &self.slots[i] {
                 Slot::Set(v) => Some(v),
                 _ => None,
             },
@@ -112,9 +134,9 @@ impl NewRecord {
         }
     }
 
-    fn put(&mut self, plan: &InsertPlan, name: &str, value: Value) {
-        match plan.index.get(name) {
-            Some(&i) => self.slots[i] = Slot::Set(value),
+    fn put(&mut self, object: &ObjectDescribe, plan: &InsertPlan, name: &str, value: Value) {
+        match plan.index(object, name) {
+            Some(i) => self.slots[i] = Slot::Set(value),
             None => {
                 self.extra.insert(name.to_string(), value);
             }
@@ -171,30 +193,28 @@ fn insert_plan(object: &ObjectDescribe) -> InsertPlan {
             });
         }
     }
-    let mut index = HashMap::new();
-    for (i, f) in object.fields.iter().enumerate() {
-        index.entry(f.name.clone()).or_insert(i);
-    }
-    let mut order: Vec<(JsonKey, String)> = index
-        .iter()
-        .map(|(name, &i)| {
-            let key = if name == "Id" {
-                JsonKey::Id
+    let mut order: Vec<JsonKey> = (0..object.fields.len())
+        .map(|i| {
+            if object.fields[i].name == "Id" {
+                JsonKey::Id(Some(i))
             } else {
                 JsonKey::Field(i)
-            };
-            (key, name.clone())
+            }
         })
         .collect();
-    if !index.contains_key("Id") {
-        order.push((JsonKey::Id, "Id".to_string()));
+    if !object.fields.iter().any(|f| f.name == "Id") {
+        order.push(JsonKey::Id(None));
     }
-    order.sort_by(|a, b| a.1.cmp(&b.1));
-    for (_, text) in &mut order {
-        let mut key = serde_json::to_string(text.as_str()).unwrap_or_default();
-        key.push(':');
-        *text = key;
+    // Stable: of two fields with one name, the first is the one a map key names.
+    order.sort_by(|a, b| InsertPlan::name(object, *a).cmp(InsertPlan::name(object, *b)));
+    order.dedup_by(|b, a| InsertPlan::name(object, *a) == InsertPlan::name(object, *b));
+    let mut key_text = Vec::new();
+    let mut key_ends = Vec::with_capacity(order.len());
+    for &k in &order {
+        write_key(&mut key_text, InsertPlan::name(object, k));
+        key_ends.push(key_text.len());
     }
+    let key_text = String::from_utf8(key_text).unwrap_or_default();
     let compound_name = object
         .field("Name")
         .is_some_and(|n| !n.createable && object.field("LastName").is_some());
@@ -204,7 +224,7 @@ fn insert_plan(object: &ObjectDescribe) -> InsertPlan {
             .fields
             .iter()
             .enumerate()
-            .filter(|(_, f)| object.required_on_create().any(|r| std::ptr::eq(r, *f)))
+            .filter(|(_, f)| f.required_on_create())
             .map(|(i, _)| i)
             .collect(),
         keyed: object
@@ -215,7 +235,8 @@ fn insert_plan(object: &ObjectDescribe) -> InsertPlan {
             .map(|(i, _)| i)
             .collect(),
         order,
-        index,
+        key_text,
+        key_ends,
         compound_name,
     }
 }
@@ -258,10 +279,12 @@ impl<'a> Dml<'a> {
     }
 
     fn plan(&mut self, object: &ObjectDescribe) -> Rc<InsertPlan> {
-        self.plans
-            .entry(object.name.clone())
-            .or_insert_with(|| Rc::new(insert_plan(object)))
-            .clone()
+        if let Some(p) = self.plans.get(&object.name) {
+            return p.clone(); // no key allocation per Bulk row
+        }
+        let p = Rc::new(insert_plan(object));
+        self.plans.insert(object.name.clone(), p.clone());
+        p
     }
 
     /// Creates a record from a request body.
@@ -285,8 +308,8 @@ impl<'a> Dml<'a> {
         let plan = self.plan(object);
         let mut rec = NewRecord::new(object);
         for (k, v) in fields {
-            match plan.index.get(&k) {
-                Some(&i) => rec.slots[i] = Slot::Set(v),
+            match plan.index(object, &k) {
+                Some(i) => rec.slots[i] = Slot::Set(v),
                 None => {
                     rec.extra.insert(k, v);
                 }
@@ -344,7 +367,7 @@ impl<'a> Dml<'a> {
         let now = now();
         if plan.compound_name {
             let part = |k: &str| {
-                rec.get(&plan, k)
+                rec.get(object, &plan, k)
                     .and_then(Value::as_str)
                     .filter(|s| !s.is_empty())
                     .map(str::to_string)
@@ -358,7 +381,7 @@ impl<'a> Dml<'a> {
             } else {
                 Value::String(joined.join(" "))
             };
-            rec.put(&plan, "Name", name);
+            rec.put(object, &plan, "Name", name);
         }
         let keys = self.check_unique(object, &plan.keyed, &id, |i| match &rec.slots[i] {
             Slot::Absent => None,
@@ -369,7 +392,7 @@ impl<'a> Dml<'a> {
             ))),
         })?;
         let mut json = std::mem::take(&mut self.json);
-        write_record(&plan, rec, &id, &now, self.user_id, &mut json);
+        write_record(object, &plan, rec, &id, &now, self.user_id, &mut json);
         let stored = std::str::from_utf8(&json)
             .map_err(internal)
             .and_then(|data| {
@@ -596,6 +619,7 @@ impl<'a> Dml<'a> {
 /// Writes a new record's stored JSON: the same text `serde_json` gives for its fields as a map
 /// (keys sorted), without building the map.
 fn write_record(
+    object: &ObjectDescribe,
     plan: &InsertPlan,
     rec: &NewRecord,
     id: &str,
@@ -606,54 +630,68 @@ fn write_record(
     if !rec.extra.is_empty() {
         // Keys that name no field exactly: build the map (rare).
         let mut m = rec.extra.clone();
-        for (name, &i) in &plan.index {
+        for (i, f) in object.fields.iter().enumerate() {
             let v = match &rec.slots[i] {
                 Slot::Absent => continue,
                 Slot::Set(v) => v.clone(),
                 Slot::Now => Value::String(now.to_string()),
                 Slot::User => Value::String(user.to_string()),
             };
-            m.insert(name.clone(), v);
+            m.entry(f.name.clone()).or_insert(v);
         }
         m.insert("Id".into(), Value::String(id.to_string()));
         let _ = serde_json::to_writer(&mut *out, &m);
         return;
     }
+    // System values are the same in every field that holds them: escaped once.
+    let mut system = Vec::with_capacity(2 * now.len() + user.len() + 8);
+    let _ = serde_json::to_writer(&mut system, now);
+    let now_at = system.len();
+    let _ = serde_json::to_writer(&mut system, user);
+    let (now_json, user_json) = system.split_at(now_at);
+    let start = out.len();
     out.push(b'{');
-    let mut first = true;
-    for (key, text) in &plan.order {
-        let value: Result<(), serde_json::Error> = match key {
-            JsonKey::Id => {
-                start_entry(out, &mut first, text);
-                serde_json::to_writer(&mut *out, id)
-            }
-            JsonKey::Field(i) => match &rec.slots[*i] {
+    for (k, &key) in plan.order.iter().enumerate() {
+        let slot = match key {
+            JsonKey::Id(_) => None,
+            JsonKey::Field(i) => match &rec.slots[i] {
                 Slot::Absent => continue,
-                Slot::Set(v) => {
-                    start_entry(out, &mut first, text);
-                    serde_json::to_writer(&mut *out, v)
-                }
-                Slot::Now => {
-                    start_entry(out, &mut first, text);
-                    serde_json::to_writer(&mut *out, now)
-                }
-                Slot::User => {
-                    start_entry(out, &mut first, text);
-                    serde_json::to_writer(&mut *out, user)
-                }
+                s => Some(s),
             },
         };
-        debug_assert!(value.is_ok());
+        if out.len() > start + 1 {
+            out.push(b',');
+        }
+        let from = if k == 0 { 0 } else { plan.key_ends[k - 1] };
+        out.extend_from_slice(&plan.key_text.as_bytes()[from..plan.key_ends[k]]);
+        let written = match slot {
+            None => serde_json::to_writer(&mut *out, id),
+            Some(Slot::Set(v)) => serde_json::to_writer(&mut *out, v),
+            Some(Slot::Now) => {
+                out.extend_from_slice(now_json);
+                Ok(())
+            }
+            Some(Slot::User) => {
+                out.extend_from_slice(user_json);
+                Ok(())
+            }
+            Some(Slot::Absent) => Ok(()),
+        };
+        debug_assert!(written.is_ok());
     }
     out.push(b'}');
 }
 
-fn start_entry(out: &mut Vec<u8>, first: &mut bool, key: &str) {
-    if !*first {
-        out.push(b',');
+/// `"name":` (API names need no escaping; any other name is escaped).
+fn write_key(out: &mut Vec<u8>, name: &str) {
+    if name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, name);
     }
-    *first = false;
-    out.extend_from_slice(key.as_bytes());
+    out.push(b':');
 }
 
 fn is_blank(v: &Value) -> bool {

@@ -419,14 +419,28 @@ fn one_row(
 }
 
 /// An insert row, coerced straight into the new record (the checks and their order are those
-/// of `Dml::create` for the body the row stands for).
+/// of `Dml::create` for the body the row stands for). `rec` is empty before and after.
 fn insert_row(
     dml: &mut Dml<'_>,
     plan: &RowPlan<'_>,
     rec: &mut NewRecord,
     row: &csv::StringRecord,
 ) -> Result<String, ApiError> {
-    rec.clear();
+    match coerce_row(dml, plan, rec, row) {
+        Ok(()) => dml.insert_record(plan.object, rec),
+        Err(e) => {
+            rec.clear();
+            Err(e)
+        }
+    }
+}
+
+fn coerce_row(
+    dml: &mut Dml<'_>,
+    plan: &RowPlan<'_>,
+    rec: &mut NewRecord,
+    row: &csv::StringRecord,
+) -> Result<(), ApiError> {
     let mut read_only = Vec::new();
     for e in &plan.entries {
         let Some(value) = entry_value(e, row, plan.id_col) else {
@@ -447,6 +461,5 @@ fn insert_row(
             rec.set(i, v);
         }
     }
-    validate::check_read_only(read_only)?;
-    dml.insert_record(plan.object, rec)
+    validate::check_read_only(read_only)
 }
