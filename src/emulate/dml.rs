@@ -20,17 +20,128 @@ pub struct Dml<'a> {
     pub schema: &'a Schema,
     pub store: &'a mut Store,
     pub user_id: &'a str,
-    /// Per object: the fields an insert fills in (computed once per `Dml`, which a Bulk job
-    /// reuses for 10,000 rows).
-    plans: HashMap<String, Rc<Vec<Fill>>>,
+    /// Per object: what an insert needs (computed once per `Dml`, which a Bulk job reuses for
+    /// 10,000 rows).
+    plans: HashMap<String, Rc<InsertPlan>>,
+    /// The stored JSON of the record being written (reused).
+    json: Vec<u8>,
 }
 
 /// A field an insert sets: system fields always, defaults only when the client gave no value.
 #[derive(Debug, Clone)]
 struct Fill {
-    field: String,
+    slot: usize,
     value: FillValue,
     always: bool,
+}
+
+/// An object's insert rules, by field index (`object.fields` order).
+#[derive(Debug)]
+pub struct InsertPlan {
+    fills: Vec<Fill>,
+    /// Fields a create must supply, in `object.fields` order.
+    required: Vec<usize>,
+    /// Fields kept in the key index (external ids, unique fields).
+    keyed: Vec<usize>,
+    /// The stored JSON's keys in the order a `serde_json::Map` writes them (sorted by name;
+    /// also the index by exact name).
+    order: Vec<JsonKey>,
+    /// Each `order` entry's `"key":` text, concatenated (`key_ends[k]` ends entry `k`).
+    key_text: String,
+    key_ends: Vec<usize>,
+    /// `Name` computed from `FirstName`/`LastName` (person objects).
+    compound_name: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum JsonKey {
+    Field(usize),
+    /// `Id`, written from the new Id (the `Id` field's index, if the describe has one).
+    Id(Option<usize>),
+}
+
+impl InsertPlan {
+    fn name(object: &ObjectDescribe, key: JsonKey) -> &str {
+        match key {
+            JsonKey::Field(i) => &object.fields[i].name,
+            JsonKey::Id(_) => "Id",
+        }
+    }
+
+    /// The index of the field with exactly this API name.
+    fn index(&self, object: &ObjectDescribe, name: &str) -> Option<usize> {
+        let k = self
+            .order
+            .binary_search_by(|k| Self::name(object, *k).cmp(name))
+            .ok()?;
+        match self.order[k] {
+            JsonKey::Field(i) | JsonKey::Id(Some(i)) => Some(i),
+            JsonKey::Id(None) => None,
+        }
+    }
+}
+
+/// One field of a record being inserted. System values stay symbolic until the record is
+/// written, so an insert allocates only for the values its client sent.
+#[derive(Debug, Clone, Default)]
+pub enum Slot {
+    #[default]
+    Absent,
+    Set(Value),
+    Now,
+    User,
+}
+
+/// A record being inserted: one slot per field of its object, plus any keys that name no field
+/// exactly (kept as given).
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    slots: Vec<Slot>,
+    extra: Map<String, Value>,
+}
+
+impl NewRecord {
+    /// An empty record of `object`.
+    pub fn new(object: &ObjectDescribe) -> NewRecord {
+        NewRecord {
+            slots: vec![Slot::Absent; object.fields.len()],
+            extra: Map::new(),
+        }
+    }
+
+    /// Sets the field at `index` (into `object.fields`).
+    pub fn set(&mut self, index: usize, value: Value) {
+        self.slots[index] = Slot::Set(value);
+    }
+
+    /// Empties the record for reuse.
+    pub fn clear(&mut self) {
+        for s in &mut self.slots {
+            if !matches!(s, Slot::Absent) {
+                *s = Slot::Absent;
+            }
+        }
+        self.extra.clear();
+    }
+
+    fn get(&self, object: &ObjectDescribe, plan: &InsertPlan, name: &str) -> Option<&Value> {
+        match plan.index(object, name) {
+            Some(i) => match &self.slots[i] {
+                Slot::Set(v) => Some(v),
+                _ => None,
+            },
+            None => self.extra.get(name),
+        }
+    }
+
+    fn put(&mut self, object: &ObjectDescribe, plan: &InsertPlan, name: &str, value: Value) {
+        match plan.index(object, name) {
+            Some(i) => self.slots[i] = Slot::Set(value),
+            None => {
+                self.extra.insert(name.to_string(), value);
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -42,9 +153,9 @@ enum FillValue {
     Value(Value),
 }
 
-fn insert_plan(object: &ObjectDescribe) -> Vec<Fill> {
+fn insert_plan(object: &ObjectDescribe) -> InsertPlan {
     let mut plan = Vec::new();
-    for f in &object.fields {
+    for (slot, f) in object.fields.iter().enumerate() {
         let system = match f.name.as_str() {
             "CreatedDate" | "LastModifiedDate" | "SystemModstamp" => Some(FillValue::Now),
             "CreatedById" | "LastModifiedById" => Some(FillValue::User),
@@ -76,13 +187,58 @@ fn insert_plan(object: &ObjectDescribe) -> Vec<Fill> {
         };
         if let Some(value) = value {
             plan.push(Fill {
-                field: f.name.clone(),
+                slot,
                 value,
                 always,
             });
         }
     }
-    plan
+    let mut order: Vec<JsonKey> = (0..object.fields.len())
+        .map(|i| {
+            if object.fields[i].name == "Id" {
+                JsonKey::Id(Some(i))
+            } else {
+                JsonKey::Field(i)
+            }
+        })
+        .collect();
+    if !object.fields.iter().any(|f| f.name == "Id") {
+        order.push(JsonKey::Id(None));
+    }
+    // Stable: of two fields with one name, the first is the one a map key names.
+    order.sort_by(|a, b| InsertPlan::name(object, *a).cmp(InsertPlan::name(object, *b)));
+    order.dedup_by(|b, a| InsertPlan::name(object, *a) == InsertPlan::name(object, *b));
+    let mut key_text = Vec::new();
+    let mut key_ends = Vec::with_capacity(order.len());
+    for &k in &order {
+        write_key(&mut key_text, InsertPlan::name(object, k));
+        key_ends.push(key_text.len());
+    }
+    let key_text = String::from_utf8(key_text).unwrap_or_default();
+    let compound_name = object
+        .field("Name")
+        .is_some_and(|n| !n.createable && object.field("LastName").is_some());
+    InsertPlan {
+        fills: plan,
+        required: object
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.required_on_create())
+            .map(|(i, _)| i)
+            .collect(),
+        keyed: object
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| is_keyed(f))
+            .map(|(i, _)| i)
+            .collect(),
+        order,
+        key_text,
+        key_ends,
+        compound_name,
+    }
 }
 
 /// What an upsert did.
@@ -118,14 +274,17 @@ impl<'a> Dml<'a> {
             store,
             user_id,
             plans: HashMap::new(),
+            json: Vec::new(),
         }
     }
 
-    fn plan(&mut self, object: &ObjectDescribe) -> Rc<Vec<Fill>> {
-        self.plans
-            .entry(object.name.clone())
-            .or_insert_with(|| Rc::new(insert_plan(object)))
-            .clone()
+    fn plan(&mut self, object: &ObjectDescribe) -> Rc<InsertPlan> {
+        if let Some(p) = self.plans.get(&object.name) {
+            return p.clone(); // no key allocation per Bulk row
+        }
+        let p = Rc::new(insert_plan(object));
+        self.plans.insert(object.name.clone(), p.clone());
+        p
     }
 
     /// Creates a record from a request body.
@@ -144,44 +303,106 @@ impl<'a> Dml<'a> {
     pub fn insert(
         &mut self,
         object: &ObjectDescribe,
-        mut fields: Map<String, Value>,
+        fields: Map<String, Value>,
     ) -> Result<String, ApiError> {
-        let missing: Vec<String> = object
-            .required_on_create()
-            .filter(|f| fields.get(&f.name).is_none_or(is_blank))
-            .map(|f| f.name.clone())
+        let plan = self.plan(object);
+        let mut rec = NewRecord::new(object);
+        for (k, v) in fields {
+            match plan.index(object, &k) {
+                Some(i) => rec.slots[i] = Slot::Set(v),
+                None => {
+                    rec.extra.insert(k, v);
+                }
+            }
+        }
+        self.insert_record(object, &mut rec)
+    }
+
+    /// Inserts a record built field by field (Bulk rows); `rec` is left cleared for reuse.
+    pub fn insert_record(
+        &mut self,
+        object: &ObjectDescribe,
+        rec: &mut NewRecord,
+    ) -> Result<String, ApiError> {
+        let r = self.insert_slots(object, rec);
+        rec.clear();
+        r
+    }
+
+    fn insert_slots(
+        &mut self,
+        object: &ObjectDescribe,
+        rec: &mut NewRecord,
+    ) -> Result<String, ApiError> {
+        let plan = self.plan(object);
+        let missing: Vec<String> = plan
+            .required
+            .iter()
+            .filter(|&&i| match &rec.slots[i] {
+                Slot::Set(v) => is_blank(v),
+                _ => true,
+            })
+            .map(|&i| object.fields[i].name.clone())
             .collect();
         if !missing.is_empty() {
             return Err(required_missing(missing));
         }
-        let prefix = object.key_prefix.clone().unwrap_or_else(|| "a00".into());
+        let prefix = object.key_prefix.as_deref().unwrap_or("a00");
         let seq = self.store.take_seq();
-        let id = sfid::make(&prefix, POD, seq);
-        let now = now();
+        let id = sfid::make(prefix, POD, seq);
         // Records are stored sparsely: an absent field reads as null.
-        for fill in self.plan(object).iter() {
-            if !fill.always && fields.contains_key(&fill.field) {
+        for fill in &plan.fills {
+            let slot = &mut rec.slots[fill.slot];
+            if !fill.always && !matches!(slot, Slot::Absent) {
                 continue;
             }
-            let v = match &fill.value {
-                FillValue::Now => Value::String(now.clone()),
-                FillValue::User => Value::String(self.user_id.to_string()),
-                FillValue::False => Value::Bool(false),
-                FillValue::AutoNumber => Value::String(format!("{seq:08}")),
-                FillValue::Value(v) => v.clone(),
+            *slot = match &fill.value {
+                FillValue::Now => Slot::Now,
+                FillValue::User => Slot::User,
+                FillValue::False => Slot::Set(Value::Bool(false)),
+                FillValue::AutoNumber => Slot::Set(Value::String(format!("{seq:08}"))),
+                FillValue::Value(v) => Slot::Set(v.clone()),
             };
-            fields.insert(fill.field.clone(), v);
         }
-        fields.insert("Id".into(), Value::String(id.clone()));
-        compound_name(object, &mut fields);
-        let keys = self.check_unique(object, &id, &fields)?;
-        let rec = StoredRecord {
-            id: id.clone(),
-            object: object.name.clone(),
-            deleted: false,
-            fields,
-        };
-        self.store.insert(seq, &rec, &keys).map_err(internal)?;
+        let now = now();
+        if plan.compound_name {
+            let part = |k: &str| {
+                rec.get(object, &plan, k)
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+            };
+            let joined: Vec<String> = [part("FirstName"), part("LastName")]
+                .into_iter()
+                .flatten()
+                .collect();
+            let name = if joined.is_empty() {
+                Value::Null
+            } else {
+                Value::String(joined.join(" "))
+            };
+            rec.put(object, &plan, "Name", name);
+        }
+        let keys = self.check_unique(object, &plan.keyed, &id, |i| match &rec.slots[i] {
+            Slot::Absent => None,
+            Slot::Set(v) => Some(std::borrow::Cow::Borrowed(v)),
+            Slot::Now => Some(std::borrow::Cow::Owned(Value::String(now.clone()))),
+            Slot::User => Some(std::borrow::Cow::Owned(Value::String(
+                self.user_id.to_string(),
+            ))),
+        })?;
+        let mut json = std::mem::take(&mut self.json);
+        write_record(object, &plan, rec, &id, &now, self.user_id, &mut json);
+        let stored = std::str::from_utf8(&json)
+            .map_err(internal)
+            .and_then(|data| {
+                self.store
+                    .insert_json(seq, &id, &object.name, data, &keys)
+                    .map_err(internal)
+            });
+        json.clear();
+        self.json = json;
+        stored?;
         Ok(id)
     }
 
@@ -241,7 +462,12 @@ impl<'a> Dml<'a> {
             }
         }
         compound_name(object, &mut rec.fields);
-        let keys = self.check_unique(object, &rec.id, &rec.fields)?;
+        let plan = self.plan(object);
+        let keys = self.check_unique(object, &plan.keyed, &rec.id, |i| {
+            rec.fields
+                .get(&object.fields[i].name)
+                .map(std::borrow::Cow::Borrowed)
+        })?;
         self.store.update(&rec, &keys).map_err(internal)?;
         Ok(rec.id)
     }
@@ -353,19 +579,22 @@ impl<'a> Dml<'a> {
         Ok(rec.id)
     }
 
-    /// Checks unique fields against other records; returns the key-index entries to store.
-    fn check_unique(
+    /// Checks unique fields (`keyed`, indexes into `object.fields`) against other records;
+    /// returns the key-index entries to store. `value` gives a field's value by index.
+    fn check_unique<'v>(
         &self,
         object: &ObjectDescribe,
+        keyed: &[usize],
         id: &str,
-        fields: &Map<String, Value>,
+        value: impl Fn(usize) -> Option<std::borrow::Cow<'v, Value>>,
     ) -> Result<Vec<(String, String)>, ApiError> {
         let mut keys = Vec::new();
-        for f in object.fields.iter().filter(|f| is_keyed(f)) {
-            let Some(v) = fields.get(&f.name).filter(|v| !is_blank(v)) else {
+        for &i in keyed {
+            let f = &object.fields[i];
+            let Some(v) = value(i).filter(|v| !is_blank(v)) else {
                 continue;
             };
-            let text = key_text(f, v);
+            let text = key_text(f, &v);
             if f.unique {
                 let others = self
                     .store
@@ -385,6 +614,84 @@ impl<'a> Dml<'a> {
         }
         Ok(keys)
     }
+}
+
+/// Writes a new record's stored JSON: the same text `serde_json` gives for its fields as a map
+/// (keys sorted), without building the map.
+fn write_record(
+    object: &ObjectDescribe,
+    plan: &InsertPlan,
+    rec: &NewRecord,
+    id: &str,
+    now: &str,
+    user: &str,
+    out: &mut Vec<u8>,
+) {
+    if !rec.extra.is_empty() {
+        // Keys that name no field exactly: build the map (rare).
+        let mut m = rec.extra.clone();
+        for (i, f) in object.fields.iter().enumerate() {
+            let v = match &rec.slots[i] {
+                Slot::Absent => continue,
+                Slot::Set(v) => v.clone(),
+                Slot::Now => Value::String(now.to_string()),
+                Slot::User => Value::String(user.to_string()),
+            };
+            m.entry(f.name.clone()).or_insert(v);
+        }
+        m.insert("Id".into(), Value::String(id.to_string()));
+        let _ = serde_json::to_writer(&mut *out, &m);
+        return;
+    }
+    // System values are the same in every field that holds them: escaped once.
+    let mut system = Vec::with_capacity(2 * now.len() + user.len() + 8);
+    let _ = serde_json::to_writer(&mut system, now);
+    let now_at = system.len();
+    let _ = serde_json::to_writer(&mut system, user);
+    let (now_json, user_json) = system.split_at(now_at);
+    let start = out.len();
+    out.push(b'{');
+    for (k, &key) in plan.order.iter().enumerate() {
+        let slot = match key {
+            JsonKey::Id(_) => None,
+            JsonKey::Field(i) => match &rec.slots[i] {
+                Slot::Absent => continue,
+                s => Some(s),
+            },
+        };
+        if out.len() > start + 1 {
+            out.push(b',');
+        }
+        let from = if k == 0 { 0 } else { plan.key_ends[k - 1] };
+        out.extend_from_slice(&plan.key_text.as_bytes()[from..plan.key_ends[k]]);
+        let written = match slot {
+            None => serde_json::to_writer(&mut *out, id),
+            Some(Slot::Set(v)) => serde_json::to_writer(&mut *out, v),
+            Some(Slot::Now) => {
+                out.extend_from_slice(now_json);
+                Ok(())
+            }
+            Some(Slot::User) => {
+                out.extend_from_slice(user_json);
+                Ok(())
+            }
+            Some(Slot::Absent) => Ok(()),
+        };
+        debug_assert!(written.is_ok());
+    }
+    out.push(b'}');
+}
+
+/// `"name":` (API names need no escaping; any other name is escaped).
+fn write_key(out: &mut Vec<u8>, name: &str) {
+    if name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, name);
+    }
+    out.push(b':');
 }
 
 fn is_blank(v: &Value) -> bool {
@@ -452,6 +759,54 @@ impl LabelOrName for ObjectDescribe {
             &self.name
         } else {
             &self.label
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Inserts write the text `serde_json` writes for the record's fields as a map, whichever
+    /// way the record was built.
+    #[test]
+    fn stored_json_is_the_maps_json() {
+        let schema = Schema::builtin();
+        let mut store = Store::open(None).unwrap();
+        let user = "005000000000001AAA";
+        let mut dml = Dml::new(&schema, &mut store, user);
+        let mut ids = Vec::new();
+        for (object, body) in [
+            (
+                "Account",
+                json!({"Name": "A \"q\" \u{e9}\n", "NumberOfEmployees": 3, "Industry": "Banking", "AnnualRevenue": 1.5}),
+            ),
+            (
+                "Contact",
+                json!({"FirstName": "Ada", "LastName": "Lovelace"}),
+            ),
+            ("Lead", json!({"LastName": "L", "Company": "C"})),
+        ] {
+            let o = schema.object(object).unwrap();
+            let body = body.as_object().unwrap().clone();
+            ids.push(dml.create(o, &body, Source::Json).unwrap());
+        }
+        let o = schema.object("Account").unwrap();
+        let mut rec = NewRecord::new(o);
+        let i = o.fields.iter().position(|f| f.name == "Name").unwrap();
+        rec.set(i, Value::String("Bulk".into()));
+        ids.push(dml.insert_record(o, &mut rec).unwrap());
+        for id in ids {
+            let stored = store.get(&id).unwrap().unwrap();
+            assert_eq!(stored.fields["Id"], id.as_str());
+            assert_eq!(
+                store.raw_data(&id).unwrap(),
+                serde_json::to_string(&stored.fields).unwrap()
+            );
+            if stored.object == "Contact" {
+                assert_eq!(stored.fields["Name"], "Ada Lovelace");
+            }
         }
     }
 }

@@ -104,12 +104,24 @@ impl Store {
         keys: &[(String, String)],
     ) -> Result<(), StoreError> {
         let data = fields_json(&rec.fields);
+        self.insert_json(seq, &rec.id, &rec.object, &data, keys)
+    }
+
+    /// Inserts a record whose fields are already JSON text (an object keyed by API names).
+    pub fn insert_json(
+        &mut self,
+        seq: u64,
+        id: &str,
+        object: &str,
+        data: &str,
+        keys: &[(String, String)],
+    ) -> Result<(), StoreError> {
         self.conn
             .prepare_cached(
                 "INSERT INTO records (id, object, seq, deleted, data) VALUES (?1, ?2, ?3, 0, ?4)",
             )?
-            .execute(params![rec.id, rec.object, seq as i64, data])?;
-        self.write_keys(&rec.object, &rec.id, keys)
+            .execute(params![id, object, seq as i64, data])?;
+        self.write_keys(object, id, keys)
     }
 
     /// Replaces a record's fields and key values.
@@ -303,6 +315,20 @@ impl Store {
             .prepare_cached("INSERT INTO counters (name, value) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET value = ?2")?
             .execute(params![name, value])?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// A record's stored JSON text, as written.
+    #[cfg(test)]
+    pub fn raw_data(&self, id: &str) -> Option<String> {
+        self.conn
+            .query_row("SELECT data FROM records WHERE id = ?1", params![id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .ok()
+            .flatten()
     }
 }
 

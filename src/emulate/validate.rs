@@ -41,41 +41,108 @@ pub fn coerce_body(
         if key == "attributes" {
             continue;
         }
-        if let Some(field) = object.field(key) {
+        let target = body_key(object, key);
+        if let Some((i, v)) = coerce_entry(
+            schema,
+            store,
+            object,
+            target,
+            key,
+            value,
+            mode,
+            source,
+            &mut read_only,
+        )? {
+            out.insert(object.fields[i].name.clone(), v);
+        }
+    }
+    check_read_only(read_only)?;
+    Ok(out)
+}
+
+/// What a body key names: a field or a lookup's relationship (both by index into
+/// `object.fields`), or nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKey {
+    Field(usize),
+    Relationship(usize),
+    Unknown,
+}
+
+/// Resolves a body key the way Salesforce does: a field name first, then a relationship name,
+/// both case-insensitively.
+pub fn body_key(object: &ObjectDescribe, key: &str) -> BodyKey {
+    if let Some(i) = object
+        .fields
+        .iter()
+        .position(|f| f.name.eq_ignore_ascii_case(key))
+    {
+        return BodyKey::Field(i);
+    }
+    match object.fields.iter().position(|f| {
+        f.relationship_name
+            .as_deref()
+            .is_some_and(|r| r.eq_ignore_ascii_case(key))
+    }) {
+        Some(i) => BodyKey::Relationship(i),
+        None => BodyKey::Unknown,
+    }
+}
+
+/// One body entry (`key` resolved to `target` by [`body_key`]): the field it writes (index into
+/// `object.fields`) and the stored value, or `None` when it writes nothing. Read-only fields are
+/// collected in `read_only` (reported by [`check_read_only`] once the whole body is checked).
+#[allow(clippy::too_many_arguments)]
+pub fn coerce_entry(
+    schema: &Schema,
+    store: &Store,
+    object: &ObjectDescribe,
+    target: BodyKey,
+    key: &str,
+    value: &Value,
+    mode: Mode,
+    source: Source,
+    read_only: &mut Vec<String>,
+) -> Result<Option<(usize, Value)>, ApiError> {
+    match target {
+        BodyKey::Field(i) => {
+            let field = &object.fields[i];
             let writable = match mode {
                 Mode::Create => field.createable,
                 Mode::Update => field.updateable,
             };
             if !writable {
                 if field.field_type == FieldType::Id && (mode == Mode::Update || value.is_null()) {
-                    continue; // an Id in an update body names the record; a null Id is no value
+                    return Ok(None); // an Id in an update body names the record; a null Id is no value
                 }
                 read_only.push(field.name.clone());
-                continue;
+                return Ok(None);
             }
-            let v = coerce_value(schema, store, field, value, source)?;
-            out.insert(field.name.clone(), v);
-        } else if let Some(field) = object.relationship(key) {
-            let id = resolve_reference(schema, store, field, value)?;
-            out.insert(field.name.clone(), id);
-        } else {
-            return Err(ApiError::bad(
-                ErrorCode::InvalidField,
-                format!("No such column '{key}' on sobject of type {}", object.name),
-            ));
+            coerce_value(schema, store, field, value, source).map(|v| Some((i, v)))
         }
+        BodyKey::Relationship(i) => {
+            resolve_reference(schema, store, &object.fields[i], value).map(|id| Some((i, id)))
+        }
+        BodyKey::Unknown => Err(ApiError::bad(
+            ErrorCode::InvalidField,
+            format!("No such column '{key}' on sobject of type {}", object.name),
+        )),
     }
-    if !read_only.is_empty() {
-        return Err(ApiError::bad(
-            ErrorCode::InvalidFieldForInsertUpdate,
-            format!(
-                "Unable to create/update fields: {}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.",
-                read_only.join(", ")
-            ),
-        )
-        .with_fields(read_only));
+}
+
+/// INVALID_FIELD_FOR_INSERT_UPDATE for the read-only fields a body tried to write.
+pub fn check_read_only(read_only: Vec<String>) -> Result<(), ApiError> {
+    if read_only.is_empty() {
+        return Ok(());
     }
-    Ok(out)
+    Err(ApiError::bad(
+        ErrorCode::InvalidFieldForInsertUpdate,
+        format!(
+            "Unable to create/update fields: {}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.",
+            read_only.join(", ")
+        ),
+    )
+    .with_fields(read_only))
 }
 
 fn label(field: &FieldDescribe) -> &str {

@@ -225,13 +225,16 @@ impl ObjectDescribe {
 
     /// Fields a create must supply: not nillable, not defaulted, createable.
     pub fn required_on_create(&self) -> impl Iterator<Item = &FieldDescribe> {
-        self.fields
-            .iter()
-            .filter(|f| f.createable && !f.nillable && !f.defaulted_on_create)
+        self.fields.iter().filter(|f| f.required_on_create())
     }
 }
 
 impl FieldDescribe {
+    /// Whether a create must supply this field: createable, not nillable, not defaulted.
+    pub fn required_on_create(&self) -> bool {
+        self.createable && !self.nillable && !self.defaulted_on_create
+    }
+
     /// Whether an active picklist entry has this value (exact match, as Salesforce compares).
     pub fn allows_picklist_value(&self, value: &str) -> bool {
         self.picklist_values

@@ -74,14 +74,16 @@ pub struct Job {
     pub line_ending: String,
     pub delimiter_name: String,
     pub delimiter: u8,
+    /// The upload, kept as sent: result files quote its rows by number.
     pub data: Option<Bytes>,
     /// The upload's header row, as sent.
     pub header: Vec<String>,
-    /// (record Id, created, original cells)
-    pub successes: Vec<(String, bool, Vec<String>)>,
-    /// (record Id or empty, `sf__Error`, original cells)
-    pub failures: Vec<(String, String, Vec<String>)>,
-    pub unprocessed: Vec<Vec<String>>,
+    /// (record Id, created, row number)
+    pub successes: Vec<(String, bool, usize)>,
+    /// (record Id or empty, `sf__Error`, row number)
+    pub failures: Vec<(String, String, usize)>,
+    /// The rows from this number on were not processed (an aborted or failed job).
+    pub unprocessed_from: Option<usize>,
     pub error_message: Option<String>,
     pub processing_ms: u64,
 }
@@ -122,33 +124,50 @@ impl Job {
         v
     }
 
+    fn data(&self) -> Option<&[u8]> {
+        self.data.as_deref()
+    }
+
     pub fn successful_csv(&self) -> String {
         let mut header = vec!["sf__Id".to_string(), "sf__Created".to_string()];
         header.extend(self.header.iter().cloned());
-        let rows = self.successes.iter().map(|(id, created, cells)| {
-            let mut r = vec![id.clone(), created.to_string()];
-            r.extend(cells.iter().cloned());
-            r
-        });
-        csvio::write(self.delimiter, &header, rows)
+        let mut next = self.successes.iter().peekable();
+        csvio::write(
+            self.delimiter,
+            &header,
+            self.data(),
+            |row| {
+                let (id, created, _) = next.next_if(|s| s.2 == row)?;
+                Some([id.as_str(), if *created { "true" } else { "false" }])
+            },
+            2,
+        )
     }
 
     pub fn failed_csv(&self) -> String {
         let mut header = vec!["sf__Id".to_string(), "sf__Error".to_string()];
         header.extend(self.header.iter().cloned());
-        let rows = self.failures.iter().map(|(id, err, cells)| {
-            let mut r = vec![id.clone(), err.clone()];
-            r.extend(cells.iter().cloned());
-            r
-        });
-        csvio::write(self.delimiter, &header, rows)
+        let mut next = self.failures.iter().peekable();
+        csvio::write(
+            self.delimiter,
+            &header,
+            self.data(),
+            |row| {
+                let (id, err, _) = next.next_if(|f| f.2 == row)?;
+                Some([id.as_str(), err.as_str()])
+            },
+            2,
+        )
     }
 
     pub fn unprocessed_csv(&self) -> String {
+        let from = self.unprocessed_from.unwrap_or(usize::MAX);
         csvio::write(
             self.delimiter,
             &self.header,
-            self.unprocessed.iter().cloned(),
+            self.data(),
+            |row| (row >= from).then_some(["", ""]),
+            0,
         )
     }
 }

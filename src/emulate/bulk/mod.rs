@@ -175,7 +175,7 @@ fn create(org: &Org, req: &ApiRequest) -> ApiResult {
         header: Vec::new(),
         successes: Vec::new(),
         failures: Vec::new(),
-        unprocessed: Vec::new(),
+        unprocessed_from: None,
         error_message: None,
         processing_ms: 0,
     };

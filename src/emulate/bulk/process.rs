@@ -3,6 +3,7 @@
 //! the same validation and writes as REST, in chunks of 10,000 (one SQLite savepoint each, as
 //! Salesforce processes 10,000-record internal batches), so other API calls interleave.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -10,11 +11,11 @@ use serde_json::{Map, Value};
 
 use crate::schema::{FieldType, ObjectDescribe};
 
-use super::super::dml::{Dml, Upserted};
+use super::super::dml::{Dml, NewRecord, Upserted};
 use super::super::error::{ApiError, ErrorCode};
 use super::super::org::Org;
-use super::super::validate::Source;
-use super::csvio;
+use super::super::validate::{self, BodyKey, Mode, Source};
+use super::csvio::{self, Rows};
 use super::job::{JobState, Operation};
 
 /// Rows per internal batch.
@@ -31,12 +32,13 @@ pub fn spawn(org: Arc<Org>, id: String) {
     std::thread::spawn(move || run(&org, &id));
 }
 
-fn set_failed(org: &Org, id: &str, message: String, rows: Vec<Vec<String>>) {
+/// Fails the job; with `unprocessed`, all its rows are reported unprocessed.
+fn set_failed(org: &Org, id: &str, message: String, unprocessed: bool) {
     let mut j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(job) = j.jobs.get_mut(id) {
         job.state = JobState::Failed;
         job.error_message = Some(message);
-        job.unprocessed = rows;
+        job.unprocessed_from = unprocessed.then_some(0);
         job.modstamp = super::super::dml::now();
     }
 }
@@ -76,6 +78,77 @@ fn columns(o: &ObjectDescribe, org: &Org, header: &[String]) -> Result<Vec<Col>,
         .collect()
 }
 
+/// One key of the body a row stands for (what a REST body would hold): the columns giving it
+/// (the last non-empty one wins, as a later key replaces an earlier one in a JSON object) and
+/// what it names. Keys are walked in the order `coerce_body` walks a body's (sorted), so a row
+/// reports the same error a REST call with the same values would.
+struct Entry {
+    key: String,
+    target: BodyKey,
+    /// (column, for a relationship column its parent's external-id field)
+    cols: Vec<(usize, Option<String>)>,
+}
+
+/// A row's body, per job: the entries of [`Entry`], keyed and sorted.
+fn entries(
+    object: &ObjectDescribe,
+    cols: &[Col],
+    id_col: Option<usize>,
+    op: Operation,
+) -> Vec<Entry> {
+    let mut by_key: BTreeMap<String, Vec<(usize, Option<String>)>> = BTreeMap::new();
+    for (i, c) in cols.iter().enumerate() {
+        match c {
+            Col::Id => {}
+            Col::Field(f) => by_key.entry(f.clone()).or_default().push((i, None)),
+            Col::Rel { rel, ext } => by_key
+                .entry(rel.clone())
+                .or_default()
+                .push((i, Some(ext.clone()))),
+        }
+    }
+    if op == Operation::Insert
+        && let Some(i) = id_col
+    {
+        // An insert's Id column is part of the body (and refused: Id is not createable).
+        by_key.insert("Id".into(), vec![(i, None)]);
+    }
+    by_key
+        .into_iter()
+        .map(|(key, cols)| Entry {
+            target: validate::body_key(object, &key),
+            key,
+            cols,
+        })
+        .collect()
+}
+
+/// The value of an entry in a row, if a cell gives one: an empty cell leaves the field
+/// unchanged, `#N/A` sets it to null, a relationship cell names the parent by external id.
+fn entry_value(e: &Entry, row: &csv::StringRecord, id_col: Option<usize>) -> Option<Value> {
+    let (col, ext) = e
+        .cols
+        .iter()
+        .rev()
+        .find(|(i, _)| row.get(*i).is_some_and(|c| !c.is_empty()))?;
+    let v = row.get(*col).unwrap_or("");
+    if Some(*col) == id_col {
+        return Some(Value::String(v.to_string()));
+    }
+    if v == "#N/A" {
+        return Some(Value::Null);
+    }
+    let text = Value::String(v.to_string());
+    Some(match ext {
+        None => text,
+        Some(ext) => {
+            let mut m = Map::new();
+            m.insert(ext.clone(), text);
+            Value::Object(m)
+        }
+    })
+}
+
 fn run(org: &Arc<Org>, id: &str) {
     let started = Instant::now();
     let (data, object_name, op, ext, delimiter) = {
@@ -89,7 +162,7 @@ fn run(org: &Arc<Org>, id: &str) {
         job.state = JobState::InProgress;
         job.modstamp = super::super::dml::now();
         (
-            job.data.take(),
+            job.data.clone(),
             job.object.clone(),
             job.operation,
             job.external_id.clone(),
@@ -101,7 +174,7 @@ fn run(org: &Arc<Org>, id: &str) {
             org,
             id,
             format!("InvalidBatch : Unknown object {object_name}"),
-            Vec::new(),
+            false,
         );
     };
     let Some(data) = data else {
@@ -109,12 +182,13 @@ fn run(org: &Arc<Org>, id: &str) {
             org,
             id,
             "InvalidBatch : No data was uploaded for this job".into(),
-            Vec::new(),
+            false,
         );
     };
-    let (header, rows) = match csvio::read(&data, delimiter) {
-        Ok(x) => x,
-        Err(e) => return set_failed(org, id, e, Vec::new()),
+    // The whole file is read once before any row is written: a malformed file fails the job.
+    let header = match csvio::check(&data, delimiter) {
+        Ok((header, _)) => header,
+        Err(e) => return set_failed(org, id, e, false),
     };
     {
         let mut j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
@@ -124,7 +198,7 @@ fn run(org: &Arc<Org>, id: &str) {
     }
     let cols = match columns(object, org, &header) {
         Ok(c) => c,
-        Err(e) => return set_failed(org, id, e, rows),
+        Err(e) => return set_failed(org, id, e, true),
     };
     let id_col = cols.iter().position(|c| matches!(c, Col::Id));
     let needs_id = matches!(
@@ -136,7 +210,7 @@ fn run(org: &Arc<Org>, id: &str) {
             org,
             id,
             "InvalidBatch : Field name not found : Id".into(),
-            rows,
+            true,
         );
     }
     let ext_col = match (&op, &ext) {
@@ -156,20 +230,30 @@ fn run(org: &Arc<Org>, id: &str) {
                         format!(
                             "InvalidBatch : The external ID field {e} is missing from the file"
                         ),
-                        rows,
+                        true,
                     );
                 }
             }
         }
         _ => None,
     };
+    let plan = RowPlan {
+        object,
+        op,
+        ext: ext.as_deref(),
+        entries: entries(object, &cols, id_col, op),
+        width: cols.len(),
+        id_col,
+        ext_col,
+    };
 
-    let mut rows = rows.into_iter();
-    loop {
-        let chunk: Vec<Vec<String>> = rows.by_ref().take(CHUNK).collect();
-        if chunk.is_empty() {
-            break;
-        }
+    let Ok((_, mut rows)) = Rows::open(&data, delimiter) else {
+        return;
+    };
+    let mut row_no = 0;
+    let mut rec = NewRecord::new(object);
+    let mut done = false;
+    while !done {
         let still_running = {
             let j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
             j.jobs.get(id).map(|job| job.state) == Some(JobState::InProgress)
@@ -177,8 +261,7 @@ fn run(org: &Arc<Org>, id: &str) {
         if !still_running {
             let mut j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(job) = j.jobs.get_mut(id) {
-                job.unprocessed.extend(chunk);
-                job.unprocessed.extend(rows.by_ref());
+                job.unprocessed_from = Some(row_no);
             }
             return;
         }
@@ -190,20 +273,19 @@ fn run(org: &Arc<Org>, id: &str) {
             let _ = store.savepoint();
             let user = org.user_id.clone();
             let mut dml = Dml::new(&org.schema, &mut store, &user);
-            for row in chunk {
-                match one_row(
-                    &mut dml,
-                    object,
-                    op,
-                    ext.as_deref(),
-                    &cols,
-                    id_col,
-                    ext_col,
-                    &row,
-                ) {
-                    Ok((rid, created)) => ok.push((rid, created, row)),
-                    Err((rid, e)) => bad.push((rid, e.bulk_cell(), row)),
+            for _ in 0..CHUNK {
+                let row = match rows.next_row() {
+                    Ok(Some(row)) => row,
+                    _ => {
+                        done = true;
+                        break;
+                    }
+                };
+                match one_row(&mut dml, &plan, &mut rec, row) {
+                    Ok((rid, created)) => ok.push((rid, created, row_no)),
+                    Err((rid, e)) => bad.push((rid, e.bulk_cell(), row_no)),
                 }
+                row_no += 1;
             }
             let _ = store.release();
         }
@@ -223,57 +305,57 @@ fn run(org: &Arc<Org>, id: &str) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn one_row(
-    dml: &mut Dml<'_>,
-    object: &ObjectDescribe,
+/// What every row of a job shares.
+struct RowPlan<'a> {
+    object: &'a ObjectDescribe,
     op: Operation,
-    ext: Option<&str>,
-    cols: &[Col],
+    ext: Option<&'a str>,
+    entries: Vec<Entry>,
+    /// The number of header columns.
+    width: usize,
     id_col: Option<usize>,
     ext_col: Option<usize>,
-    row: &[String],
+}
+
+fn one_row(
+    dml: &mut Dml<'_>,
+    plan: &RowPlan<'_>,
+    rec: &mut NewRecord,
+    row: &csv::StringRecord,
 ) -> Result<(String, bool), (String, ApiError)> {
-    let cell = |i: usize| row.get(i).map(String::as_str).unwrap_or("");
+    let RowPlan {
+        object,
+        op,
+        ext,
+        ref entries,
+        width,
+        id_col,
+        ext_col,
+    } = *plan;
+    let cell = |i: usize| row.get(i).unwrap_or("");
     let id_cell = id_col.map(cell).unwrap_or("").to_string();
     let fail = |e: ApiError| (id_cell.clone(), e);
-    if row.len() != cols.len() {
+    if row.len() != width {
         return Err(fail(ApiError::bad(
             ErrorCode::InvalidInputCombination,
             format!(
                 "Invalid row: {} columns in a file with {} header columns",
                 row.len(),
-                cols.len()
+                width
             ),
         )));
     }
-    let mut body = Map::new();
-    for (i, c) in cols.iter().enumerate() {
-        let v = cell(i);
-        if v.is_empty() {
-            continue; // empty means "leave unchanged"
-        }
-        let value = if v == "#N/A" {
-            Value::Null
-        } else {
-            Value::String(v.to_string())
-        };
-        match c {
-            Col::Id => {}
-            Col::Field(f) => {
-                body.insert(f.clone(), value);
-            }
-            Col::Rel { rel, ext } => {
-                let mut m = Map::new();
-                if value.is_null() {
-                    body.insert(rel.clone(), Value::Null);
-                } else {
-                    m.insert(ext.clone(), value);
-                    body.insert(rel.clone(), Value::Object(m));
-                }
-            }
-        }
-    }
+    let body: Map<String, Value> = if matches!(
+        op,
+        Operation::Insert | Operation::Delete | Operation::HardDelete
+    ) {
+        Map::new()
+    } else {
+        entries
+            .iter()
+            .filter_map(|e| entry_value(e, row, id_col).map(|v| (e.key.clone(), v)))
+            .collect()
+    };
     let missing_id = || {
         ApiError::bad(
             ErrorCode::MissingArgument,
@@ -281,14 +363,9 @@ fn one_row(
         )
     };
     match op {
-        Operation::Insert => {
-            if !id_cell.is_empty() {
-                body.insert("Id".into(), Value::String(id_cell.clone()));
-            }
-            dml.create(object, &body, Source::Csv)
-                .map(|id| (id, true))
-                .map_err(fail)
-        }
+        Operation::Insert => insert_row(dml, plan, rec, row)
+            .map(|id| (id, true))
+            .map_err(fail),
         Operation::Update => {
             if id_cell.is_empty() {
                 return Err(fail(missing_id()));
@@ -339,4 +416,50 @@ fn one_row(
             }
         }
     }
+}
+
+/// An insert row, coerced straight into the new record (the checks and their order are those
+/// of `Dml::create` for the body the row stands for). `rec` is empty before and after.
+fn insert_row(
+    dml: &mut Dml<'_>,
+    plan: &RowPlan<'_>,
+    rec: &mut NewRecord,
+    row: &csv::StringRecord,
+) -> Result<String, ApiError> {
+    match coerce_row(dml, plan, rec, row) {
+        Ok(()) => dml.insert_record(plan.object, rec),
+        Err(e) => {
+            rec.clear();
+            Err(e)
+        }
+    }
+}
+
+fn coerce_row(
+    dml: &mut Dml<'_>,
+    plan: &RowPlan<'_>,
+    rec: &mut NewRecord,
+    row: &csv::StringRecord,
+) -> Result<(), ApiError> {
+    let mut read_only = Vec::new();
+    for e in &plan.entries {
+        let Some(value) = entry_value(e, row, plan.id_col) else {
+            continue;
+        };
+        let set = validate::coerce_entry(
+            dml.schema,
+            dml.store,
+            plan.object,
+            e.target,
+            &e.key,
+            &value,
+            Mode::Create,
+            Source::Csv,
+            &mut read_only,
+        )?;
+        if let Some((i, v)) = set {
+            rec.set(i, v);
+        }
+    }
+    validate::check_read_only(read_only)
 }
