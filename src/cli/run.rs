@@ -143,6 +143,7 @@ async fn run_async(args: &RunArgs) -> ExitCode {
         bulk_threshold: args.bulk_threshold,
         dry_run: args.dry_run,
         max_api_calls: args.max_api_calls,
+        ..Options::default()
     };
     let plan = &loaded.compiled.plan;
     let mut exec = Executor::new(plan, client, ledger, opts);

@@ -36,6 +36,9 @@ pub struct Options {
     pub bulk_threshold: usize,
     /// Evaluate and look up, but write nothing.
     pub dry_run: bool,
+    /// A Bulk API job's upload is split when its CSV would pass this many bytes (Salesforce
+    /// takes 150 MB; 100 MB leaves room for the encoding overhead it counts).
+    pub bulk_max_bytes: usize,
     /// Stop cleanly once this many API calls are spent (before a flush that would pass it).
     pub max_api_calls: Option<ApiBudget>,
 }
@@ -47,6 +50,7 @@ impl Default for Options {
             bulk_threshold: 20_000,
             dry_run: false,
             max_api_calls: None,
+            bulk_max_bytes: 100_000_000,
         }
     }
 }
@@ -539,7 +543,10 @@ impl<'p> Executor<'p> {
             .map_or(10_000, |b| b.batch_size as usize);
         let hard = mapping.bulk.as_ref().is_some_and(|b| b.hard_delete);
         let mut out = Vec::with_capacity(writes.len());
-        for chunk in writes.chunks(batch_size.max(1)) {
+        // Jobs of `batch_size` rows; one whose CSV is too large is halved until it fits.
+        let mut jobs: std::collections::VecDeque<&[FlushWrite]> =
+            writes.chunks(batch_size.max(1)).collect();
+        while let Some(chunk) = jobs.pop_front() {
             let (job, csv) = match kind {
                 Kind::Delete => {
                     let ids: Vec<String> = chunk.iter().filter_map(|w| w.id.clone()).collect();
@@ -570,6 +577,12 @@ impl<'p> Executor<'p> {
                 }
             };
             let csv = match csv {
+                Ok(c) if c.bytes.len() > self.opts.bulk_max_bytes && chunk.len() > 1 => {
+                    let (first, second) = chunk.split_at(chunk.len() / 2);
+                    jobs.push_front(second);
+                    jobs.push_front(first);
+                    continue;
+                }
                 Ok(c) => c.bytes,
                 Err(e) => {
                     out.extend(

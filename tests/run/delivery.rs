@@ -157,18 +157,31 @@ mapping lead {
         })
         .collect();
     let mut finals = Vec::new();
-    for src in [rest, bulk.as_str()] {
+    // The third run splits every job whose CSV passes 1,000 bytes (100 MB in real runs).
+    for (src, max_bytes) in [
+        (rest, None),
+        (bulk.as_str(), None),
+        (bulk.as_str(), Some(1000)),
+    ] {
         let emu = org(EmulatorConfig::default()).await;
         let p = plan(src);
-        let (summary, report) = run(
-            &emu,
-            &p,
-            &events,
-            Options::default(),
-            Ledger::open(None).unwrap(),
-        )
-        .await;
+        let mut opts = Options::default();
+        if let Some(b) = max_bytes {
+            opts.bulk_max_bytes = b;
+        }
+        let (summary, report) = run(&emu, &p, &events, opts, Ledger::open(None).unwrap()).await;
         assert_eq!(summary.outcomes.get("failed"), None, "{report:?}");
+        let jobs = emu
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.trim_end_matches('/').ends_with("jobs/ingest"))
+            .count();
+        match (src == rest, max_bytes) {
+            (true, _) => assert_eq!(jobs, 0),
+            // A bulk mapping flushes a job (batch_size = 50 events) at a time: 120 events, 3 jobs.
+            (false, None) => assert_eq!(jobs, 3),
+            (false, Some(_)) => assert!(jobs > 3, "{jobs} jobs: the uploads were not split"),
+        }
         finals.push(records(
             &emu,
             "Lead",
@@ -187,6 +200,7 @@ mapping lead {
         finals[0], finals[1],
         "REST and Bulk must leave identical records"
     );
+    assert_eq!(finals[1], finals[2], "split uploads change nothing");
 }
 
 #[tokio::test]
