@@ -693,7 +693,6 @@ impl<'p> Executor<'p> {
         Ok(())
     }
 
-    /// Records a flush's outcomes: ledger, report, dead letters, counts.
     /// A dry run's outcomes, with each event's field changes: reported, never recorded in the
     /// ledger (a later real run must still deliver these events).
     fn conclude_dry(
@@ -713,6 +712,7 @@ impl<'p> Executor<'p> {
         Ok(())
     }
 
+    /// Records a flush's outcomes: ledger, report, dead letters, counts.
     fn conclude(
         &mut self,
         mapping: &Mapping,
