@@ -366,21 +366,10 @@ impl<'a> Dml<'a> {
         }
         let now = now();
         if plan.compound_name {
-            let part = |k: &str| {
-                rec.get(object, &plan, k)
-                    .and_then(Value::as_str)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-            };
-            let joined: Vec<String> = [part("FirstName"), part("LastName")]
-                .into_iter()
-                .flatten()
-                .collect();
-            let name = if joined.is_empty() {
-                Value::Null
-            } else {
-                Value::String(joined.join(" "))
-            };
+            let name = joined_name(
+                rec.get(object, &plan, "FirstName"),
+                rec.get(object, &plan, "LastName"),
+            );
             rec.put(object, &plan, "Name", name);
         }
         let keys = self.check_unique(object, &plan.keyed, &id, |i| match &rec.slots[i] {
@@ -728,25 +717,23 @@ fn compound_name(object: &ObjectDescribe, fields: &mut Map<String, Value>) {
     if name.createable || object.field("LastName").is_none() {
         return;
     }
-    let part = |k: &str| {
-        fields
-            .get(k)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
-    let joined: Vec<String> = [part("FirstName"), part("LastName")]
+    let name = joined_name(fields.get("FirstName"), fields.get("LastName"));
+    fields.insert("Name".into(), name);
+}
+
+/// A person's `Name`: the non-empty text parts joined by a space, or null when there are none.
+fn joined_name(first: Option<&Value>, last: Option<&Value>) -> Value {
+    let parts: Vec<&str> = [first, last]
         .into_iter()
         .flatten()
+        .filter_map(Value::as_str)
+        .filter(|s| !s.is_empty())
         .collect();
-    fields.insert(
-        "Name".into(),
-        if joined.is_empty() {
-            Value::Null
-        } else {
-            Value::String(joined.join(" "))
-        },
-    );
+    if parts.is_empty() {
+        Value::Null
+    } else {
+        Value::String(parts.join(" "))
+    }
 }
 
 trait LabelOrName {
