@@ -336,10 +336,8 @@ impl<'p> Executor<'p> {
             });
         }
         if dry {
-            let current: std::collections::HashMap<&str, &flush::Found> = found
-                .iter()
-                .map(|f| (f.id.get(..15).unwrap_or(&f.id), f))
-                .collect();
+            let current: std::collections::HashMap<&str, &flush::Found> =
+                found.iter().map(|f| (flush::id15(&f.id), f)).collect();
             let mut changes = vec![None; batch.len()];
             for (kind, list) in [
                 ("would_create", &writes.creates),
@@ -350,7 +348,7 @@ impl<'p> Executor<'p> {
                 for w in list {
                     let record =
                         w.id.as_deref()
-                            .and_then(|id| current.get(id.get(..15).unwrap_or(id)).copied());
+                            .and_then(|id| current.get(flush::id15(id)).copied());
                     let diff =
                         (kind != "would_delete").then(|| dry_run::changes(&w.fields, record));
                     for e in &w.events {
@@ -421,12 +419,7 @@ impl<'p> Executor<'p> {
             };
             for (w, r) in list.iter().zip(outcome) {
                 for (n, e) in w.events.iter().enumerate() {
-                    // Later events merged into a create changed the record it made.
-                    let r = match &r {
-                        Ok(("created", id)) if n > 0 => Ok(("updated", id.clone())),
-                        other => other.clone(),
-                    };
-                    results[*e as usize] = Some(r);
+                    results[*e as usize] = Some(for_event(&r, n));
                 }
             }
         }
@@ -663,27 +656,7 @@ impl<'p> Executor<'p> {
                     continue;
                 }
                 for (n, (key, line)) in events.iter().enumerate() {
-                    let o = match &result {
-                        Ok((what, id)) => Outcome {
-                            key: key.clone(),
-                            line: *line,
-                            mapping: job.mapping.clone(),
-                            outcome: if *what == "created" && n > 0 {
-                                "updated"
-                            } else {
-                                what
-                            },
-                            record_id: id.clone(),
-                            error_code: None,
-                            error_message: None,
-                            api_calls: 0.0,
-                            changes: None,
-                        },
-                        Err((code, message)) => {
-                            Outcome::failed(key, *line, &job.mapping, code, message)
-                        }
-                    };
-                    outcomes.push(o);
+                    outcomes.push(outcome_of(key, *line, &job.mapping, for_event(&result, n)));
                 }
             }
             tracing::info!(job = %job.job_id, events = outcomes.len(), "resumed a bulk job of an interrupted run");
@@ -735,29 +708,8 @@ impl<'p> Executor<'p> {
         let share = spent / batch.len().max(1) as f64;
         let mut settled = Vec::with_capacity(batch.len());
         for (p, r) in batch.iter().zip(results) {
-            let mut o = match r {
-                Some(Ok((outcome, id))) => Outcome {
-                    key: p.key.clone(),
-                    line: p.line,
-                    mapping: mapping.name.clone(),
-                    outcome,
-                    record_id: id,
-                    error_code: None,
-                    error_message: None,
-                    api_calls: 0.0,
-                    changes: None,
-                },
-                Some(Err((code, message))) => {
-                    Outcome::failed(&p.key, p.line, &mapping.name, &code, &message)
-                }
-                None => Outcome::failed(
-                    &p.key,
-                    p.line,
-                    &mapping.name,
-                    "INTERNAL",
-                    "no outcome was recorded",
-                ),
-            };
+            let r = r.unwrap_or_else(|| Err(("INTERNAL".into(), "no outcome was recorded".into())));
+            let mut o = outcome_of(&p.key, p.line, &mapping.name, r);
             o.api_calls = share;
             settled.push((o, p.raw.clone()));
         }
@@ -797,6 +749,33 @@ impl<'p> Executor<'p> {
 }
 
 type WriteResult = Result<(&'static str, Option<String>), (String, String)>;
+
+/// A write's result for the `n`-th event it carries: later events merged into a create
+/// changed the record it made, so they count as updates.
+fn for_event(r: &WriteResult, n: usize) -> WriteResult {
+    match r {
+        Ok(("created", id)) if n > 0 => Ok(("updated", id.clone())),
+        other => other.clone(),
+    }
+}
+
+/// An event's outcome from its write's result (API calls are set by the caller).
+fn outcome_of(key: &str, line: usize, mapping: &str, r: WriteResult) -> Outcome {
+    match r {
+        Ok((outcome, id)) => Outcome {
+            key: key.to_string(),
+            line,
+            mapping: mapping.to_string(),
+            outcome,
+            record_id: id,
+            error_code: None,
+            error_message: None,
+            api_calls: 0.0,
+            changes: None,
+        },
+        Err((code, message)) => Outcome::failed(key, line, mapping, &code, &message),
+    }
+}
 
 /// One result per row of a bulk job's upload, in row order.
 fn bulk_results(kind: Kind, rows: usize, outcome: BulkOutcome) -> Vec<WriteResult> {

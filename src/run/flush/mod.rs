@@ -437,7 +437,8 @@ fn value_key(v: &Value) -> String {
     }
 }
 
-fn id15(id: &str) -> &str {
+/// The case-sensitive 15-character form of a record Id (an 18-character Id adds a checksum).
+pub fn id15(id: &str) -> &str {
     id.get(..15).unwrap_or(id)
 }
 
