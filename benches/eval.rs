@@ -11,9 +11,10 @@
 
 #[path = "support/baseline.rs"]
 mod baseline;
+#[path = "support/events.rs"]
+mod events;
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sfmap::cli::eval::eval_stream;
@@ -56,25 +57,13 @@ fn median_ratio(slow: &[Duration], fast: &[Duration]) -> f64 {
 }
 
 fn events(n: usize) -> Option<String> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let file = root.join(format!("target/bench-events-{n}.jsonl"));
-    if !file.exists() {
-        let script = root.join("../shared/bench/gen-events.js");
-        let ok = Command::new("node")
-            .arg(&script)
-            .arg(n.to_string())
-            .arg(&file)
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            eprintln!(
-                "skipping: could not run node {} (node and ../shared are needed)",
-                script.display()
-            );
-            return None;
+    match events::standard_events(n) {
+        Ok(file) => std::fs::read_to_string(&file).ok(),
+        Err(why) => {
+            eprintln!("skipping: {why}");
+            None
         }
     }
-    std::fs::read_to_string(&file).ok()
 }
 
 fn main() {

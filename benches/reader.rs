@@ -2,9 +2,8 @@
 //! serde_json program, on the standard benchmark events, on one thread.
 //!
 //! Run with `cargo bench --bench reader`. It generates 20,000 events with
-//! `node <gen-events.js> 20000 <tmp file>` (300 events and one run under `cargo test`); the
-//! script is looked up in `$SFMAP_GEN_EVENTS`, then `bench/gen-events.js` and
-//! `../shared/bench/gen-events.js` next to this package. Set
+//! `node <gen-events.js> 20000 target/bench-events-20000.jsonl` (300 events and one run under
+//! `cargo test`; see `support/events.rs` for where the script is looked up). Set
 //! `SFMAP_READER_BENCH_FILE=<file.jsonl>` to use existing events instead,
 //! `SFMAP_READER_BENCH_RUNS` to change the number of timed runs (default 9),
 //! `SFMAP_READER_BENCH_ONLY=reader,baseline` to time only some variants and
@@ -20,8 +19,6 @@
 
 use std::hint::black_box;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use sfmap::event::jsonl;
@@ -29,6 +26,8 @@ use sfmap::event::{EventPath, ReadOut, ReadPlan, Segment, Value};
 
 #[path = "support/baseline.rs"]
 mod baseline;
+#[path = "support/events.rs"]
+mod events;
 
 /// The paths the Lead mapping reads, in slot order (see `Slot`).
 const PATHS: [&str; 31] = [
@@ -65,38 +64,13 @@ const PATHS: [&str; 31] = [
     "traits.utm_source",
 ];
 
-fn find_generator() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("SFMAP_GEN_EVENTS") {
-        return Some(PathBuf::from(p));
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    [
-        root.join("bench/gen-events.js"),
-        root.join("../shared/bench/gen-events.js"),
-    ]
-    .into_iter()
-    .find(|p| p.exists())
-}
-
 /// The benchmark input, or a reason to skip.
 fn load_events(count: usize) -> Result<String, String> {
     if let Some(file) = std::env::var_os("SFMAP_READER_BENCH_FILE") {
         return std::fs::read_to_string(&file).map_err(|e| format!("reading {file:?}: {e}"));
     }
-    let script = find_generator().ok_or("gen-events.js not found (set SFMAP_GEN_EVENTS)")?;
-    let tmp = std::env::temp_dir().join(format!("sfmap-reader-bench-{}.jsonl", std::process::id()));
-    let status = Command::new("node")
-        .arg(&script)
-        .arg(count.to_string())
-        .arg(&tmp)
-        .status()
-        .map_err(|e| format!("cannot run node ({e}); install Node.js to run this benchmark"))?;
-    if !status.success() {
-        return Err(format!("node {} failed: {status}", script.display()));
-    }
-    let text = std::fs::read_to_string(&tmp).map_err(|e| format!("reading {}: {e}", tmp.display()));
-    let _ = std::fs::remove_file(&tmp);
-    text
+    let file = events::standard_events(count)?;
+    std::fs::read_to_string(&file).map_err(|e| format!("reading {}: {e}", file.display()))
 }
 
 /// Whether a slot holds a value that is neither absent nor null.

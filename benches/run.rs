@@ -6,9 +6,11 @@
 //! default 20ms). The emulator runs in the same process, with its records in a SQLite file so
 //! its memory does not grow with the org.
 
+#[path = "support/events.rs"]
+mod events;
+
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Instant;
 
 use sfmap::emulate::{Emulator, EmulatorConfig};
@@ -58,19 +60,13 @@ fn main() {
         .unwrap_or(100_000);
     let latency = std::env::var("SFMAP_BENCH_LATENCY").unwrap_or_else(|_| "20ms".into());
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let events_file = root.join(format!("target/bench-events-{n}.jsonl"));
-    if !events_file.exists() {
-        let ok = Command::new("node")
-            .arg(root.join("../shared/bench/gen-events.js"))
-            .arg(n.to_string())
-            .arg(&events_file)
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            eprintln!("skipping: node and ../shared/bench/gen-events.js are needed");
+    let events_file = match events::standard_events(n) {
+        Ok(f) => f,
+        Err(why) => {
+            eprintln!("skipping: {why}");
             return;
         }
-    }
+    };
     // Events are streamed from the file, as `sfmap run` does, so peak memory is the runner's
     // (and the in-process emulator's), not the input's.
     let lines = || {
