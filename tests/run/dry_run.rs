@@ -11,14 +11,7 @@ use crate::support::{identify, org, plan, records, run};
 const SEED: &str = r#"{"attributes": {"type": "Lead"}, "Email": "a@x.com", "LastName": "Old", "Company": "Acme", "Title": "CEO", "Segment_User_Id__c": "u1"}"#;
 
 fn seeded_org() -> EmulatorConfig {
-    let dir = std::env::temp_dir().join(format!("sfmap-dry-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("seed.jsonl");
-    std::fs::write(&file, format!("{SEED}\n")).unwrap();
-    EmulatorConfig {
-        seed: Some(file),
-        ..EmulatorConfig::default()
-    }
+    crate::support::seeded(&[serde_json::from_str(SEED).unwrap()])
 }
 
 fn mapping(matcher: &str) -> String {

@@ -6,7 +6,7 @@ use sfmap::emulate::EmulatorConfig;
 use sfmap::run::executor::Options;
 use sfmap::run::ledger::Ledger;
 
-use sfmap::salesforce::{Client, ClientOptions};
+use sfmap::salesforce::ClientOptions;
 
 use crate::support::{identify, org, plan, records, run_with};
 
@@ -43,12 +43,11 @@ mapping lead {
         flush_size: 4,
         ..Options::default()
     };
-    let connection = sfmap::cli::connect::local_connection(&emu, "62.0").unwrap();
     let mut options = ClientOptions::default();
     options.retry.base_delay = std::time::Duration::from_millis(5);
     options.retry.limit_wait = std::time::Duration::from_millis(50);
     options.retry.limit_retries = 5;
-    let client = Client::connect_with(connection, options).await.unwrap();
+    let client = crate::support::client_with(&emu, options).await;
     let (summary, report) = run_with(client, &p, &events, opts, Ledger::open(None).unwrap()).await;
     let statuses: Vec<u16> = emu.requests().iter().map(|r| r.status).collect();
     assert!(statuses.len() > 1000, "{} requests", statuses.len());

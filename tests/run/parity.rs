@@ -14,24 +14,12 @@ use crate::support::{org, plan, records, run};
 
 /// An org seeded with `seed` (records with `attributes.type`), optionally with faults.
 async fn seeded(seed: &[Value], faults: &str) -> Emulator {
-    let dir = std::env::temp_dir().join(format!(
-        "sfmap-parity-{}-{}",
-        std::process::id(),
-        SEQ.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("seed.jsonl");
-    let text: String = seed.iter().map(|r| format!("{r}\n")).collect();
-    std::fs::write(&file, text).unwrap();
     org(EmulatorConfig {
-        seed: Some(file),
         faults: faults.parse().unwrap(),
-        ..EmulatorConfig::default()
+        ..crate::support::seeded(seed)
     })
     .await
 }
-
-static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Runs `events` through `mapping`; returns the report and the API requests sent during the
 /// run, as `METHOD path` with the version prefix cut (`GET query`, `POST composite/sobjects`).
@@ -568,13 +556,10 @@ async fn s7_request_limit_exceeded_fails_without_waits_and_waits_when_asked() {
     assert_eq!(calls, ["GET query"]);
 
     let emu = seeded(&[lead("a@x.com", "Old")], "limit@1+2").await;
-    let connection = sfmap::cli::connect::local_connection(&emu, "62.0").unwrap();
     let mut options = sfmap::salesforce::ClientOptions::default();
     options.retry.limit_wait = std::time::Duration::from_millis(20);
     options.retry.limit_retries = 2;
-    let client = sfmap::salesforce::Client::connect_with(connection, options)
-        .await
-        .unwrap();
+    let client = crate::support::client_with(&emu, options).await;
     let (_, report) = crate::support::run_with(
         client,
         &plan(&mapping(

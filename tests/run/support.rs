@@ -20,8 +20,34 @@ pub async fn org(config: EmulatorConfig) -> Emulator {
 }
 
 pub async fn client(emu: &Emulator) -> Client {
+    client_with(emu, sfmap::salesforce::ClientOptions::default()).await
+}
+
+/// A client of the emulated org with its own retry settings.
+pub async fn client_with(emu: &Emulator, options: sfmap::salesforce::ClientOptions) -> Client {
     let connection = sfmap::cli::connect::local_connection(emu, "62.0").unwrap();
-    Client::connect(connection).await.expect("client connects")
+    Client::connect_with(connection, options)
+        .await
+        .expect("client connects")
+}
+
+/// An emulator configuration seeded with `records` (JSON objects with `attributes.type`),
+/// each call with a seed file of its own.
+pub fn seeded(records: &[Value]) -> EmulatorConfig {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "sfmap-seed-{}-{}",
+        std::process::id(),
+        SEQ.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("seed.jsonl");
+    let text: String = records.iter().map(|r| format!("{r}\n")).collect();
+    std::fs::write(&file, text).unwrap();
+    EmulatorConfig {
+        seed: Some(file),
+        ..EmulatorConfig::default()
+    }
 }
 
 /// Compiles a mapping against the Acme schema.
