@@ -62,7 +62,7 @@ use std::str::FromStr;
 use serde_json::Number;
 
 use super::path::{EventPath, Segment};
-use super::special::{find_special, special_mask16};
+use super::special::{find_special, special_bits16};
 use super::value::Value;
 
 /// serde_json stops at 128 levels of nesting; we accept exactly what it accepts.
@@ -733,7 +733,7 @@ impl<'a> Scanner<'a> {
         // branches on the key's length, which is unpredictable.
         if let Some(chunk) = b.get(start..).and_then(|s| s.first_chunk::<16>()) {
             let x = u128::from_le_bytes(*chunk);
-            let len = (special_mask16(x).trailing_zeros() / 8) as usize;
+            let len = special_bits16(chunk).trailing_zeros() as usize;
             if chunk.get(len) == Some(&b'"') {
                 self.pos = start + len + 1;
                 let lo = x as u64;
