@@ -113,11 +113,11 @@ impl<R: BufRead> LineReader<R> {
         }
         let line_no = self.line_no;
         let line = trim_line_end(&self.buf);
-        Some(match std::str::from_utf8(line) {
+        Some(match utf8(line) {
             Ok(text) => Ok((line_no, text)),
-            Err(e) => Err(LineError::InvalidUtf8 {
+            Err(offset) => Err(LineError::InvalidUtf8 {
                 line: line_no,
-                offset: e.valid_up_to(),
+                offset,
             }),
         })
     }
@@ -264,16 +264,25 @@ impl<'r> Iterator for BlockLines<'r> {
                 continue;
             }
             let line_no = *self.line_no;
-            return Some(match std::str::from_utf8(line) {
+            return Some(match utf8(line) {
                 Ok(text) => Ok((line_no, text)),
-                Err(e) => Err(LineError::InvalidUtf8 {
+                Err(offset) => Err(LineError::InvalidUtf8 {
                     line: line_no,
-                    offset: e.valid_up_to(),
+                    offset,
                 }),
             });
         }
         None
     }
+}
+
+/// A line as text, or the offset of its first byte that is not UTF-8. `simdutf8` checks with
+/// SIMD (chosen at run time); std's check, which can say where the fault is, runs only on
+/// failure.
+#[inline]
+fn utf8(line: &[u8]) -> Result<&str, usize> {
+    simdutf8::basic::from_utf8(line)
+        .map_err(|_| std::str::from_utf8(line).map_or_else(|e| e.valid_up_to(), |s| s.len()))
 }
 
 /// The position of the first `\n` in `b` at or after `i`.
