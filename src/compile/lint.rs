@@ -5,27 +5,40 @@ use crate::plan;
 use crate::syntax::ast::{self, ClauseKind, CompareOp, ExprKind, File, LogicOp};
 
 pub(super) fn lint(file: &File, mappings: &[plan::Mapping], diags: &mut Vec<Diagnostic>) {
-    for (i, a) in mappings.iter().enumerate() {
-        for b in &mappings[i + 1..] {
-            if a.object == b.object && overlap(&a.triggers, &b.triggers) {
-                diags.push(
-                    Diagnostic::new(
-                        Code::OverlappingTriggers,
-                        format!(
-                            "mappings `{}` and `{}` can fire on the same events and both write `{}`",
-                            a.name, b.name, a.object
-                        ),
-                        b.span_head(),
-                        "second mapping",
-                    )
-                    .with_context(a.span_head(), "first mapping")
-                    .with_help(
-                        "merge the mappings, or fire them on different event types or track names; \
-                         two mappings writing one record race in a flush",
-                    ),
-                );
-            }
-        }
+    // One warning per mapping that overlaps earlier ones, naming them all: with n mappings on
+    // one object and event, a warning per pair would be n²/2 warnings saying the same thing.
+    for (i, b) in mappings.iter().enumerate() {
+        let earlier: Vec<&plan::Mapping> = mappings[..i]
+            .iter()
+            .filter(|a| a.object == b.object && overlap(&a.triggers, &b.triggers))
+            .collect();
+        let Some(first) = earlier.first() else {
+            continue;
+        };
+        let message = match earlier.as_slice() {
+            [a] => format!(
+                "mappings `{}` and `{}` can fire on the same events and both write `{}`",
+                a.name, b.name, b.object
+            ),
+            _ => format!(
+                "mapping `{}` can fire on the same events as {} and all write `{}`",
+                b.name,
+                name_list(&earlier),
+                b.object
+            ),
+        };
+        let (label, context) = match earlier.len() {
+            1 => ("second mapping", "first mapping"),
+            _ => ("this mapping", "the first of them"),
+        };
+        diags.push(
+            Diagnostic::new(Code::OverlappingTriggers, message, b.span_head(), label)
+                .with_context(first.span_head(), context)
+                .with_help(
+                    "merge the mappings, or fire them on different event types or track names; \
+                     two mappings writing one record race in a flush",
+                ),
+        );
     }
     for m in &file.mappings {
         for clause in &m.clauses {
@@ -45,6 +58,22 @@ pub(super) fn lint(file: &File, mappings: &[plan::Mapping], diags: &mut Vec<Diag
                     .with_help("fix the condition or the event types"),
                 );
             }
+        }
+    }
+}
+
+/// "`a`, `b` and `c`", or past three names "`a`, `b`, `c` and 4 more".
+fn name_list(mappings: &[&plan::Mapping]) -> String {
+    let quoted: Vec<String> = mappings
+        .iter()
+        .take(3)
+        .map(|m| format!("`{}`", m.name))
+        .collect();
+    match mappings.len() {
+        n if n > 3 => format!("{} and {} more", quoted.join(", "), n - 3),
+        _ => {
+            let (last, rest) = quoted.split_last().expect("at least one name");
+            format!("{} and {last}", rest.join(", "))
         }
     }
 }
@@ -94,5 +123,42 @@ impl plan::Mapping {
             start: self.span.start,
             end: self.span.start + 7,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::Code;
+
+    /// Five mappings on identify writing Lead: one W0002 for each but the first, the last
+    /// naming three earlier mappings and how many more.
+    #[test]
+    fn overlaps_warn_once_per_mapping_naming_the_earlier_ones() {
+        let text: String = (0..5)
+            .map(|i| {
+                format!(
+                    "mapping m{i} {{\n  on identify where traits.email exists\n  object Lead\n  \
+                     update match Email = traits.email else skip\n  fields {{ Title = \"t\" }}\n}}\n"
+                )
+            })
+            .collect();
+        let loaded =
+            crate::cli::load::load_text("m.sfmap", text, &crate::schema::Schema::builtin());
+        let messages: Vec<&str> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::OverlappingTriggers)
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "mappings `m0` and `m1` can fire on the same events and both write `Lead`",
+                "mapping `m2` can fire on the same events as `m0` and `m1` and all write `Lead`",
+                "mapping `m3` can fire on the same events as `m0`, `m1` and `m2` and all write `Lead`",
+                "mapping `m4` can fire on the same events as `m0`, `m1`, `m2` and 1 more and all \
+                 write `Lead`",
+            ]
+        );
     }
 }
