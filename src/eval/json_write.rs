@@ -26,6 +26,17 @@ pub(crate) fn str(buf: &mut Vec<u8>, s: &str) {
     buf.push(b'"');
 }
 
+/// Writes a fixed word known to need no escaping (an operation or a strategy) without
+/// looking for characters to escape.
+#[inline]
+pub(crate) fn plain(buf: &mut Vec<u8>, s: &'static str) {
+    debug_assert!(!has_special(s.as_bytes()), "{s:?} needs escaping");
+    buf.reserve(s.len() + 2);
+    buf.push(b'"');
+    buf.extend_from_slice(s.as_bytes());
+    buf.push(b'"');
+}
+
 #[cold]
 #[inline(never)]
 fn str_escaped(buf: &mut Vec<u8>, b: &[u8]) {

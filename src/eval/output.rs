@@ -35,10 +35,11 @@ pub fn push_jsonl(buf: &mut Vec<u8>, line: usize, result: &EventResult<'_, '_>) 
                 json::str(buf, &op.mapping.name);
                 buf.extend_from_slice(b",\"object\":");
                 json::str(buf, &op.mapping.object);
+                // Fixed words: nothing to escape.
                 buf.extend_from_slice(b",\"operation\":");
-                json::str(buf, op.operation.as_str());
+                json::plain(buf, op.operation.as_str());
                 buf.extend_from_slice(b",\"strategy\":");
-                json::str(buf, op.mapping.strategy.as_str());
+                json::plain(buf, op.mapping.strategy.as_str());
                 if !op.matchers.is_empty() {
                     buf.extend_from_slice(b",\"match\":{");
                     for (i, (k, v)) in op.matchers.iter().enumerate() {
