@@ -91,6 +91,25 @@ pub fn make(prefix: &str, pod: &str, n: u64) -> String {
     id15
 }
 
+/// The record number `n` that [`make`] put into an 18-character Id (whatever its prefix and
+/// pod), or `None` when the Id has no such number. Only a lookup hint: an Id made otherwise may
+/// still give a number, so a caller compares the Id stored under it.
+pub fn number(id: &str) -> Option<u64> {
+    let b = id.as_bytes();
+    if b.len() != 18 {
+        return None;
+    }
+    b[6..15].iter().try_fold(0u64, |n, &c| {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'A'..=b'Z' => c - b'A' + 10,
+            b'a'..=b'z' => c - b'a' + 36,
+            _ => return None,
+        };
+        Some(n * 62 + u64::from(d))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +150,10 @@ mod tests {
         validate(&a).unwrap();
         validate(&b).unwrap();
         assert_eq!(key_prefix(&a), "00Q");
+        for n in [0, 1, 61, 62, 3_843, 1_000_000_007, 62u64.pow(9) - 1] {
+            assert_eq!(number(&make("001", "0E", n)), Some(n), "{n}");
+        }
+        assert_eq!(number("001"), None);
+        assert_eq!(number("0010E0-00000001AAA"), None);
     }
 }
