@@ -1,7 +1,6 @@
 //! Record writes shared by REST, Collections, Composite and Bulk: insert (required fields,
 //! defaults, system fields, unique values), update, upsert by external id, delete.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use serde_json::{Map, Value};
@@ -21,10 +20,11 @@ pub struct Dml<'a> {
     pub store: &'a mut Store,
     pub user_id: &'a str,
     /// Per object: what an insert needs (computed once per `Dml`, which a Bulk job reuses for
-    /// 10,000 rows).
-    plans: HashMap<String, Rc<InsertPlan>>,
-    /// The stored JSON of the record being written (reused).
+    /// 10,000 rows; a `Dml` writes few objects, so a list).
+    plans: Vec<(String, Rc<InsertPlan>)>,
+    /// The stored JSON of the record being written, and of its system values (reused).
     json: Vec<u8>,
+    system: Vec<u8>,
 }
 
 /// A field an insert sets: system fields always, defaults only when the client gave no value.
@@ -273,17 +273,18 @@ impl<'a> Dml<'a> {
             schema,
             store,
             user_id,
-            plans: HashMap::new(),
+            plans: Vec::new(),
             json: Vec::new(),
+            system: Vec::new(),
         }
     }
 
     fn plan(&mut self, object: &ObjectDescribe) -> Rc<InsertPlan> {
-        if let Some(p) = self.plans.get(&object.name) {
+        if let Some((_, p)) = self.plans.iter().find(|(name, _)| *name == object.name) {
             return p.clone(); // no key allocation per Bulk row
         }
         let p = Rc::new(insert_plan(object));
-        self.plans.insert(object.name.clone(), p.clone());
+        self.plans.push((object.name.clone(), p.clone()));
         p
     }
 
@@ -381,7 +382,14 @@ impl<'a> Dml<'a> {
             ))),
         })?;
         let mut json = std::mem::take(&mut self.json);
-        write_record(object, &plan, rec, &id, &now, self.user_id, &mut json);
+        write_record(
+            object,
+            &plan,
+            rec,
+            (&id, &now, self.user_id),
+            &mut self.system,
+            &mut json,
+        );
         let stored = std::str::from_utf8(&json)
             .map_err(internal)
             .and_then(|data| {
@@ -611,9 +619,8 @@ fn write_record(
     object: &ObjectDescribe,
     plan: &InsertPlan,
     rec: &NewRecord,
-    id: &str,
-    now: &str,
-    user: &str,
+    (id, now, user): (&str, &str, &str),
+    system: &mut Vec<u8>,
     out: &mut Vec<u8>,
 ) {
     if !rec.extra.is_empty() {
@@ -633,10 +640,10 @@ fn write_record(
         return;
     }
     // System values are the same in every field that holds them: escaped once.
-    let mut system = Vec::with_capacity(2 * now.len() + user.len() + 8);
-    let _ = serde_json::to_writer(&mut system, now);
+    system.clear();
+    let _ = serde_json::to_writer(&mut *system, now);
     let now_at = system.len();
-    let _ = serde_json::to_writer(&mut system, user);
+    let _ = serde_json::to_writer(&mut *system, user);
     let (now_json, user_json) = system.split_at(now_at);
     let start = out.len();
     out.push(b'{');

@@ -12,7 +12,7 @@
 //! In memory by default; with `--state FILE` the same tables live in a file and survive restarts.
 //! `allOrNone` and Bulk jobs use SQLite savepoints, so a rollback is a real rollback.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -52,11 +52,11 @@ pub struct Store {
     conn: Connection,
     next_seq: u64,
     savepoints: u32,
-    /// `objects`, both ways (reloaded after a rollback).
-    codes: HashMap<String, i64>,
-    names: HashMap<i64, String>,
+    /// `objects`, both ways (reloaded after a rollback). Few entries: B-trees, no hashing.
+    codes: BTreeMap<String, i64>,
+    names: BTreeMap<i64, String>,
     /// `record_aliases`: Ids that do not carry their row number (reloaded after a rollback).
-    aliases: HashMap<String, i64>,
+    aliases: BTreeMap<String, i64>,
     /// Fields whose JSON value has an index (created on first lookup).
     json_indexes: std::cell::RefCell<std::collections::HashSet<String>>,
 }
@@ -130,9 +130,9 @@ impl Store {
             conn,
             next_seq: max.map(|m| m as u64 + 1).unwrap_or(1),
             savepoints: 0,
-            codes: HashMap::new(),
-            names: HashMap::new(),
-            aliases: HashMap::new(),
+            codes: BTreeMap::new(),
+            names: BTreeMap::new(),
+            aliases: BTreeMap::new(),
             json_indexes: Default::default(),
         };
         store.reload()?;
@@ -148,7 +148,7 @@ impl Store {
         let mut stmt = self.conn.prepare("SELECT id, seq FROM record_aliases")?;
         let aliases = stmt
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
-            .collect::<Result<HashMap<_, _>, _>>()?;
+            .collect::<Result<BTreeMap<_, _>, _>>()?;
         drop(stmt);
         self.names = objects.iter().cloned().collect();
         self.codes = objects.into_iter().map(|(c, n)| (n, c)).collect();

@@ -16,16 +16,22 @@ pub enum IdError {
 
 /// The three-character checksum of a 15-character Id.
 pub fn checksum(id15: &str) -> String {
-    let bytes = id15.as_bytes();
-    let mut out = String::with_capacity(3);
-    for chunk in 0..3 {
+    checksum_chars(id15.as_bytes())
+        .map(char::from)
+        .iter()
+        .collect()
+}
+
+fn checksum_chars(id15: &[u8]) -> [u8; 3] {
+    let mut out = [0; 3];
+    for (chunk, c) in out.iter_mut().enumerate() {
         let mut n = 0usize;
         for i in 0..5 {
-            if bytes[chunk * 5 + i].is_ascii_uppercase() {
+            if id15[chunk * 5 + i].is_ascii_uppercase() {
                 n |= 1 << i;
             }
         }
-        out.push(CHECKSUM_ALPHABET[n] as char);
+        *c = CHECKSUM_ALPHABET[n];
     }
     out
 }
@@ -81,14 +87,14 @@ pub fn make(prefix: &str, pod: &str, n: u64) -> String {
         *slot = BASE62[(v % 62) as usize];
         v /= 62;
     }
-    let mut id15 = String::with_capacity(18);
-    id15.push_str(prefix);
-    id15.push_str(pod);
-    id15.push('0');
-    id15.push_str(std::str::from_utf8(&digits).expect("ascii"));
-    let sum = checksum(&id15);
-    id15.push_str(&sum);
-    id15
+    let mut id = String::with_capacity(18);
+    id.push_str(prefix);
+    id.push_str(pod);
+    id.push('0');
+    id.push_str(std::str::from_utf8(&digits).expect("ascii"));
+    let sum = checksum_chars(id.as_bytes());
+    id.push_str(std::str::from_utf8(&sum).expect("ascii"));
+    id
 }
 
 /// The record number `n` that [`make`] put into an 18-character Id (whatever its prefix and

@@ -452,7 +452,7 @@ fn coerce_row(
             plan.object,
             e.target,
             &e.key,
-            &value,
+            std::borrow::Cow::Owned(value),
             Mode::Create,
             Source::Csv,
             &mut read_only,
