@@ -87,14 +87,15 @@ pub fn make(prefix: &str, pod: &str, n: u64) -> String {
         *slot = BASE62[(v % 62) as usize];
         v /= 62;
     }
-    let mut id = String::with_capacity(18);
-    id.push_str(prefix);
-    id.push_str(pod);
-    id.push('0');
-    id.push_str(std::str::from_utf8(&digits).expect("ascii"));
-    let sum = checksum_chars(id.as_bytes());
-    id.push_str(std::str::from_utf8(&sum).expect("ascii"));
-    id
+    let mut id = Vec::with_capacity(18);
+    id.extend_from_slice(prefix.as_bytes());
+    id.extend_from_slice(pod.as_bytes());
+    id.push(b'0');
+    id.extend_from_slice(&digits);
+    let sum = checksum_chars(&id);
+    id.extend_from_slice(&sum);
+    // Only ASCII was added to the (UTF-8) prefix and pod.
+    String::from_utf8(id).unwrap_or_default()
 }
 
 /// The record number `n` that [`make`] put into an 18-character Id (whatever its prefix and

@@ -100,10 +100,6 @@ impl<'a> Row<'a> {
 }
 
 impl Parsed {
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
     /// Row `n` (from 0, after the header).
     pub fn row(&self, n: usize) -> Option<Row<'_>> {
         let end = *self.rows.get(n)?;
@@ -188,7 +184,6 @@ mod tests {
         let (_, rows) = read(b"A|B\nx| y\n", b'|');
         assert_eq!(rows, [vec!["x", " y"]]);
         let (_, p) = parse(b"A,B\n\n\"x,\"\"\",\ny\n,\n", b',').unwrap();
-        assert_eq!(p.len(), 3);
         let cells = |n: usize| {
             let r = p.row(n).unwrap();
             (0..r.len()).map(|i| r.get(i).unwrap()).collect::<Vec<_>>()
