@@ -225,9 +225,9 @@ impl Store {
             }
         }
         self.conn
-            .prepare_cached(
-                "INSERT INTO records (seq, id, object_code, deleted, data) VALUES (?1, ?2, ?3, 0, ?4)",
-            )?
+            // In the table's column order (seq, id, object_code, deleted, data); the statement
+            // cache hashes the text on every row, so short.
+            .prepare_cached("INSERT INTO records VALUES (?1, ?2, ?3, 0, ?4)")?
             .execute(params![seq as i64, id, code, data])?;
         if !carries_seq {
             self.conn

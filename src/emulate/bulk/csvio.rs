@@ -70,10 +70,11 @@ impl<'a> Rows<'a> {
 #[derive(Debug, Default)]
 pub struct Parsed {
     text: String,
-    /// Where each cell ends in `text`.
-    ends: Vec<usize>,
+    /// Where each cell ends in `text` (an upload is at most 150 MB: `u32` offsets, half the
+    /// memory of `usize`).
+    ends: Vec<u32>,
     /// Where each row's cells end in `ends`.
-    rows: Vec<usize>,
+    rows: Vec<u32>,
 }
 
 /// One row of a [`Parsed`] upload.
@@ -82,7 +83,7 @@ pub struct Row<'a> {
     text: &'a str,
     /// Where the row starts in `text`.
     start: usize,
-    ends: &'a [usize],
+    ends: &'a [u32],
 }
 
 impl<'a> Row<'a> {
@@ -93,8 +94,12 @@ impl<'a> Row<'a> {
 
     /// Cell `i`, verbatim.
     pub fn get(&self, i: usize) -> Option<&'a str> {
-        let end = *self.ends.get(i)?;
-        let from = if i == 0 { self.start } else { self.ends[i - 1] };
+        let end = *self.ends.get(i)? as usize;
+        let from = if i == 0 {
+            self.start
+        } else {
+            self.ends[i - 1] as usize
+        };
         self.text.get(from..end)
     }
 }
@@ -102,9 +107,13 @@ impl<'a> Row<'a> {
 impl Parsed {
     /// Row `n` (from 0, after the header).
     pub fn row(&self, n: usize) -> Option<Row<'_>> {
-        let end = *self.rows.get(n)?;
-        let first = if n == 0 { 0 } else { self.rows[n - 1] };
-        let start = if first == 0 { 0 } else { self.ends[first - 1] };
+        let end = *self.rows.get(n)? as usize;
+        let first = if n == 0 { 0 } else { self.rows[n - 1] as usize };
+        let start = if first == 0 {
+            0
+        } else {
+            self.ends[first - 1] as usize
+        };
         Some(Row {
             text: &self.text,
             start,
@@ -115,6 +124,9 @@ impl Parsed {
 
 /// Parses a whole upload: its header and rows, or why it is not CSV.
 pub fn parse(data: &[u8], delimiter: u8) -> Result<(Vec<String>, Parsed), String> {
+    if data.len() > u32::MAX as usize {
+        return Err("InvalidBatch : the upload is too large".into());
+    }
     let (header, mut rows) = Rows::open(data, delimiter)?;
     let mut p = Parsed {
         text: String::with_capacity(data.len()),
@@ -124,9 +136,9 @@ pub fn parse(data: &[u8], delimiter: u8) -> Result<(Vec<String>, Parsed), String
     while let Some(row) = rows.next_row()? {
         for cell in row {
             p.text.push_str(cell);
-            p.ends.push(p.text.len());
+            p.ends.push(p.text.len() as u32);
         }
-        p.rows.push(p.ends.len());
+        p.rows.push(p.ends.len() as u32);
     }
     Ok((header, p))
 }
