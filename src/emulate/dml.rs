@@ -1,7 +1,6 @@
 //! Record writes shared by REST, Collections, Composite and Bulk: insert (required fields,
 //! defaults, system fields, unique values), update, upsert by external id, delete.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use serde_json::{Map, Value};
@@ -21,10 +20,12 @@ pub struct Dml<'a> {
     pub store: &'a mut Store,
     pub user_id: &'a str,
     /// Per object: what an insert needs (computed once per `Dml`, which a Bulk job reuses for
-    /// 10,000 rows).
-    plans: HashMap<String, Rc<InsertPlan>>,
-    /// The stored JSON of the record being written (reused).
+    /// 10,000 rows; a `Dml` writes few objects, so a list).
+    plans: Vec<(String, Rc<InsertPlan>)>,
+    /// The stored JSON of the record being written, and of its system values (reused).
     json: Vec<u8>,
+    system: Vec<u8>,
+    places: Vec<usize>,
 }
 
 /// A field an insert sets: system fields always, defaults only when the client gave no value.
@@ -46,6 +47,10 @@ pub struct InsertPlan {
     /// The stored JSON's keys in the order a `serde_json::Map` writes them (sorted by name;
     /// also the index by exact name).
     order: Vec<JsonKey>,
+    /// Each field's place in `order` (`usize::MAX` for a field whose name an earlier field
+    /// has), and the place of `Id`.
+    place: Vec<usize>,
+    id_place: usize,
     /// Each `order` entry's `"key":` text, concatenated (`key_ends[k]` ends entry `k`).
     key_text: String,
     key_ends: Vec<usize>,
@@ -97,6 +102,9 @@ pub enum Slot {
 #[derive(Debug, Clone)]
 pub struct NewRecord {
     slots: Vec<Slot>,
+    /// The slots that are not `Absent`, so a record of a wide object is written and cleared
+    /// by what it holds.
+    filled: Vec<usize>,
     extra: Map<String, Value>,
 }
 
@@ -105,21 +113,27 @@ impl NewRecord {
     pub fn new(object: &ObjectDescribe) -> NewRecord {
         NewRecord {
             slots: vec![Slot::Absent; object.fields.len()],
+            filled: Vec::new(),
             extra: Map::new(),
         }
     }
 
     /// Sets the field at `index` (into `object.fields`).
     pub fn set(&mut self, index: usize, value: Value) {
-        self.slots[index] = Slot::Set(value);
+        self.fill(index, Slot::Set(value));
+    }
+
+    fn fill(&mut self, index: usize, slot: Slot) {
+        if matches!(self.slots[index], Slot::Absent) {
+            self.filled.push(index);
+        }
+        self.slots[index] = slot;
     }
 
     /// Empties the record for reuse.
     pub fn clear(&mut self) {
-        for s in &mut self.slots {
-            if !matches!(s, Slot::Absent) {
-                *s = Slot::Absent;
-            }
+        for i in self.filled.drain(..) {
+            self.slots[i] = Slot::Absent;
         }
         self.extra.clear();
     }
@@ -136,7 +150,7 @@ impl NewRecord {
 
     fn put(&mut self, object: &ObjectDescribe, plan: &InsertPlan, name: &str, value: Value) {
         match plan.index(object, name) {
-            Some(i) => self.slots[i] = Slot::Set(value),
+            Some(i) => self.fill(i, Slot::Set(value)),
             None => {
                 self.extra.insert(name.to_string(), value);
             }
@@ -215,6 +229,19 @@ fn insert_plan(object: &ObjectDescribe) -> InsertPlan {
         key_ends.push(key_text.len());
     }
     let key_text = String::from_utf8(key_text).unwrap_or_default();
+    let mut place = vec![usize::MAX; object.fields.len()];
+    let mut id_place = 0;
+    for (k, &key) in order.iter().enumerate() {
+        match key {
+            JsonKey::Field(i) => place[i] = k,
+            JsonKey::Id(i) => {
+                id_place = k;
+                if let Some(i) = i {
+                    place[i] = k;
+                }
+            }
+        }
+    }
     let compound_name = object
         .field("Name")
         .is_some_and(|n| !n.createable && object.field("LastName").is_some());
@@ -235,6 +262,8 @@ fn insert_plan(object: &ObjectDescribe) -> InsertPlan {
             .map(|(i, _)| i)
             .collect(),
         order,
+        place,
+        id_place,
         key_text,
         key_ends,
         compound_name,
@@ -273,17 +302,19 @@ impl<'a> Dml<'a> {
             schema,
             store,
             user_id,
-            plans: HashMap::new(),
+            plans: Vec::new(),
             json: Vec::new(),
+            system: Vec::new(),
+            places: Vec::new(),
         }
     }
 
     fn plan(&mut self, object: &ObjectDescribe) -> Rc<InsertPlan> {
-        if let Some(p) = self.plans.get(&object.name) {
+        if let Some((_, p)) = self.plans.iter().find(|(name, _)| *name == object.name) {
             return p.clone(); // no key allocation per Bulk row
         }
         let p = Rc::new(insert_plan(object));
-        self.plans.insert(object.name.clone(), p.clone());
+        self.plans.push((object.name.clone(), p.clone()));
         p
     }
 
@@ -309,7 +340,7 @@ impl<'a> Dml<'a> {
         let mut rec = NewRecord::new(object);
         for (k, v) in fields {
             match plan.index(object, &k) {
-                Some(i) => rec.slots[i] = Slot::Set(v),
+                Some(i) => rec.set(i, v),
                 None => {
                     rec.extra.insert(k, v);
                 }
@@ -352,17 +383,17 @@ impl<'a> Dml<'a> {
         let id = sfid::make(prefix, POD, seq);
         // Records are stored sparsely: an absent field reads as null.
         for fill in &plan.fills {
-            let slot = &mut rec.slots[fill.slot];
-            if !fill.always && !matches!(slot, Slot::Absent) {
+            if !fill.always && !matches!(rec.slots[fill.slot], Slot::Absent) {
                 continue;
             }
-            *slot = match &fill.value {
+            let slot = match &fill.value {
                 FillValue::Now => Slot::Now,
                 FillValue::User => Slot::User,
                 FillValue::False => Slot::Set(Value::Bool(false)),
                 FillValue::AutoNumber => Slot::Set(Value::String(format!("{seq:08}"))),
                 FillValue::Value(v) => Slot::Set(v.clone()),
             };
+            rec.fill(fill.slot, slot);
         }
         let now = now();
         if plan.compound_name {
@@ -381,7 +412,14 @@ impl<'a> Dml<'a> {
             ))),
         })?;
         let mut json = std::mem::take(&mut self.json);
-        write_record(object, &plan, rec, &id, &now, self.user_id, &mut json);
+        write_record(
+            object,
+            &plan,
+            rec,
+            (&id, &now, self.user_id),
+            (&mut self.system, &mut self.places),
+            &mut json,
+        );
         let stored = std::str::from_utf8(&json)
             .map_err(internal)
             .and_then(|data| {
@@ -611,9 +649,8 @@ fn write_record(
     object: &ObjectDescribe,
     plan: &InsertPlan,
     rec: &NewRecord,
-    id: &str,
-    now: &str,
-    user: &str,
+    (id, now, user): (&str, &str, &str),
+    (system, places): (&mut Vec<u8>, &mut Vec<usize>),
     out: &mut Vec<u8>,
 ) {
     if !rec.extra.is_empty() {
@@ -633,22 +670,28 @@ fn write_record(
         return;
     }
     // System values are the same in every field that holds them: escaped once.
-    let mut system = Vec::with_capacity(2 * now.len() + user.len() + 8);
-    let _ = serde_json::to_writer(&mut system, now);
+    system.clear();
+    let _ = serde_json::to_writer(&mut *system, now);
     let now_at = system.len();
-    let _ = serde_json::to_writer(&mut system, user);
+    let _ = serde_json::to_writer(&mut *system, user);
     let (now_json, user_json) = system.split_at(now_at);
-    let start = out.len();
+    // The keys written, in `plan.order`: `Id` and the filled fields.
+    places.clear();
+    places.push(plan.id_place);
+    places.extend(
+        rec.filled
+            .iter()
+            .map(|&i| plan.place[i])
+            .filter(|&k| k != usize::MAX && k != plan.id_place),
+    );
+    places.sort_unstable();
     out.push(b'{');
-    for (k, &key) in plan.order.iter().enumerate() {
-        let slot = match key {
+    for (n, &k) in places.iter().enumerate() {
+        let slot = match plan.order[k] {
             JsonKey::Id(_) => None,
-            JsonKey::Field(i) => match &rec.slots[i] {
-                Slot::Absent => continue,
-                s => Some(s),
-            },
+            JsonKey::Field(i) => Some(&rec.slots[i]),
         };
-        if out.len() > start + 1 {
+        if n > 0 {
             out.push(b',');
         }
         let from = if k == 0 { 0 } else { plan.key_ends[k - 1] };

@@ -2,19 +2,36 @@
 //! fields' API names) and a `record_keys` index of external-id / unique values, so upserts and
 //! duplicate checks are index lookups instead of scans.
 //!
+//! A record's row number (`seq`) is the number its generated Id carries (`sfid::make`), so an Id
+//! is found by decoding it and comparing the Id stored in that row: no index on `id`. The few
+//! records whose Id does not carry their row number (the admin User, Ids given by tests) are
+//! listed in `record_aliases`. Objects are stored as small integer codes (`objects`), so the
+//! `(object_code, deleted)` index compares integers. Both keep a Bulk row's insert to the table
+//! and one small index.
+//!
 //! In memory by default; with `--state FILE` the same tables live in a file and survive restarts.
 //! `allOrNone` and Bulk jobs use SQLite savepoints, so a rollback is a real rollback.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
+
+use crate::schema::sfid;
 
 /// A storage failure (I/O or SQLite).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+    #[error("a record with Id {0} is already stored")]
+    DuplicateId(String),
+    #[error(
+        "the state file's storage layout is version {0}, newer than this sfmap's ({LAYOUT}); \
+         use a newer sfmap or another state file"
+    )]
+    NewerLayout(i64),
     #[error("stored record {id} is not valid JSON: {source}")]
     Corrupt {
         id: String,
@@ -35,6 +52,11 @@ pub struct Store {
     conn: Connection,
     next_seq: u64,
     savepoints: u32,
+    /// `objects`, both ways (reloaded after a rollback). Few entries: B-trees, no hashing.
+    codes: BTreeMap<String, i64>,
+    names: BTreeMap<i64, String>,
+    /// `record_aliases`: Ids that do not carry their row number (reloaded after a rollback).
+    aliases: BTreeMap<String, i64>,
     /// Fields whose JSON value has an index (created on first lookup).
     json_indexes: std::cell::RefCell<std::collections::HashSet<String>>,
 }
@@ -47,15 +69,24 @@ impl std::fmt::Debug for Store {
     }
 }
 
-const SCHEMA_SQL: &str = "
+/// The storage layout (`PRAGMA user_version`): 0 for files written before it was kept (the
+/// layout with `records.object` as text and a unique index on `records.id`, migrated on open).
+const LAYOUT: i64 = 2;
+
+const TABLES_SQL: &str = "
+CREATE TABLE IF NOT EXISTS objects (code INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS records (
     seq INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    object TEXT NOT NULL,
+    id TEXT NOT NULL,
+    object_code INTEGER NOT NULL,
     deleted INTEGER NOT NULL DEFAULT 0,
     data TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS records_by_object ON records(object, deleted);
+CREATE TABLE IF NOT EXISTS record_aliases (id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+";
+
+const SCHEMA_SQL: &str = "
+CREATE INDEX IF NOT EXISTS records_by_object ON records(object_code, deleted);
 CREATE TABLE IF NOT EXISTS record_keys (
     object TEXT NOT NULL,
     field TEXT NOT NULL,
@@ -80,14 +111,82 @@ impl Store {
         };
         // Larger pages: fewer B-tree splits when Bulk jobs append thousands of rows.
         conn.execute_batch("PRAGMA page_size=16384; PRAGMA cache_size=-65536;")?;
+        let layout: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if layout > LAYOUT {
+            return Err(StoreError::NewerLayout(layout));
+        }
+        let old_records = layout < LAYOUT
+            && conn
+                .prepare("SELECT 1 FROM pragma_table_info('records') WHERE name = 'object'")?
+                .exists([])?;
+        if old_records {
+            migrate_v1(&conn)?;
+        }
+        conn.execute_batch(TABLES_SQL)?;
         conn.execute_batch(SCHEMA_SQL)?;
+        conn.execute_batch(&format!("PRAGMA user_version = {LAYOUT}"))?;
         let max: Option<i64> = conn.query_row("SELECT MAX(seq) FROM records", [], |r| r.get(0))?;
-        Ok(Store {
+        let mut store = Store {
             conn,
             next_seq: max.map(|m| m as u64 + 1).unwrap_or(1),
             savepoints: 0,
+            codes: BTreeMap::new(),
+            names: BTreeMap::new(),
+            aliases: BTreeMap::new(),
             json_indexes: Default::default(),
-        })
+        };
+        store.reload()?;
+        Ok(store)
+    }
+
+    /// Re-reads the object codes and Id aliases (after a rollback may have undone some).
+    fn reload(&mut self) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare("SELECT code, name FROM objects")?;
+        let objects = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut stmt = self.conn.prepare("SELECT id, seq FROM record_aliases")?;
+        let aliases = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+            .collect::<Result<BTreeMap<_, _>, _>>()?;
+        drop(stmt);
+        self.names = objects.iter().cloned().collect();
+        self.codes = objects.into_iter().map(|(c, n)| (n, c)).collect();
+        self.aliases = aliases;
+        Ok(())
+    }
+
+    /// The code of an object, added on its first record.
+    fn object_code(&mut self, object: &str) -> Result<i64, StoreError> {
+        if let Some(&c) = self.codes.get(object) {
+            return Ok(c);
+        }
+        self.conn
+            .prepare_cached("INSERT INTO objects (name) VALUES (?1)")?
+            .execute(params![object])?;
+        let c = self.conn.last_insert_rowid();
+        self.codes.insert(object.to_string(), c);
+        self.names.insert(c, object.to_string());
+        Ok(c)
+    }
+
+    /// The row a record with this Id would be in (the caller compares the stored Id).
+    fn locate(&self, id: &str) -> Option<i64> {
+        match self.aliases.get(id) {
+            Some(&seq) => Some(seq),
+            None => sfid::number(id).and_then(|n| i64::try_from(n).ok()),
+        }
+    }
+
+    /// Whether a record with exactly this Id is stored.
+    fn exists(&self, id: &str) -> Result<bool, StoreError> {
+        let Some(seq) = self.locate(id) else {
+            return Ok(false);
+        };
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM records WHERE seq = ?1 AND id = ?2")?
+            .exists(params![seq, id])?)
     }
 
     /// The next record number (used to build Ids).
@@ -116,11 +215,26 @@ impl Store {
         data: &str,
         keys: &[(String, String)],
     ) -> Result<(), StoreError> {
+        let code = self.object_code(object)?;
+        let carries_seq = sfid::number(id) == Some(seq);
+        if !carries_seq || self.aliases.contains_key(id) {
+            // Ids are unique: an alias must not name a record found by its number, nor the
+            // reverse (an index on `id` used to say so).
+            if self.aliases.contains_key(id) || self.exists(id)? {
+                return Err(StoreError::DuplicateId(id.to_string()));
+            }
+        }
         self.conn
-            .prepare_cached(
-                "INSERT INTO records (id, object, seq, deleted, data) VALUES (?1, ?2, ?3, 0, ?4)",
-            )?
-            .execute(params![id, object, seq as i64, data])?;
+            // In the table's column order (seq, id, object_code, deleted, data); the statement
+            // cache hashes the text on every row, so short.
+            .prepare_cached("INSERT INTO records VALUES (?1, ?2, ?3, 0, ?4)")?
+            .execute(params![seq as i64, id, code, data])?;
+        if !carries_seq {
+            self.conn
+                .prepare_cached("INSERT INTO record_aliases (id, seq) VALUES (?1, ?2)")?
+                .execute(params![id, seq as i64])?;
+            self.aliases.insert(id.to_string(), seq as i64);
+        }
         self.write_keys(object, id, keys)
     }
 
@@ -132,8 +246,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let data = fields_json(&rec.fields);
         self.conn
-            .prepare_cached("UPDATE records SET data = ?2 WHERE id = ?1")?
-            .execute(params![rec.id, data])?;
+            .prepare_cached("UPDATE records SET data = ?3 WHERE seq = ?1 AND id = ?2")?
+            .execute(params![self.locate(&rec.id), rec.id, data])?;
         self.conn
             .prepare_cached("DELETE FROM record_keys WHERE id = ?1")?
             .execute(params![rec.id])?;
@@ -160,12 +274,17 @@ impl Store {
 
     /// A record by its 18-character Id, deleted or not.
     pub fn get(&self, id: &str) -> Result<Option<StoredRecord>, StoreError> {
+        let Some(seq) = self.locate(id) else {
+            return Ok(None);
+        };
         let row = self
             .conn
-            .prepare_cached("SELECT object, deleted, data FROM records WHERE id = ?1")?
-            .query_row(params![id], |r| {
+            .prepare_cached(
+                "SELECT object_code, deleted, data FROM records WHERE seq = ?1 AND id = ?2",
+            )?
+            .query_row(params![seq, id], |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(0)?,
                     r.get::<_, i64>(1)?,
                     r.get::<_, String>(2)?,
                 ))
@@ -173,9 +292,9 @@ impl Store {
             .optional()?;
         match row {
             None => Ok(None),
-            Some((object, deleted, data)) => Ok(Some(StoredRecord {
+            Some((code, deleted, data)) => Ok(Some(StoredRecord {
                 id: id.to_string(),
-                object,
+                object: self.names.get(&code).cloned().unwrap_or_default(),
                 deleted: deleted != 0,
                 fields: parse_fields(id, &data)?,
             })),
@@ -187,8 +306,8 @@ impl Store {
     pub fn soft_delete(&mut self, id: &str, fields: &Map<String, Value>) -> Result<(), StoreError> {
         let data = fields_json(fields);
         self.conn
-            .prepare_cached("UPDATE records SET deleted = 1, data = ?2 WHERE id = ?1")?
-            .execute(params![id, data])?;
+            .prepare_cached("UPDATE records SET deleted = 1, data = ?3 WHERE seq = ?1 AND id = ?2")?
+            .execute(params![self.locate(id), id, data])?;
         self.conn
             .prepare_cached("DELETE FROM record_keys WHERE id = ?1")?
             .execute(params![id])?;
@@ -198,8 +317,13 @@ impl Store {
     /// Removes a record for good (Bulk `hardDelete`).
     pub fn hard_delete(&mut self, id: &str) -> Result<(), StoreError> {
         self.conn
-            .prepare_cached("DELETE FROM records WHERE id = ?1")?
-            .execute(params![id])?;
+            .prepare_cached("DELETE FROM records WHERE seq = ?1 AND id = ?2")?
+            .execute(params![self.locate(id), id])?;
+        if self.aliases.remove(id).is_some() {
+            self.conn
+                .prepare_cached("DELETE FROM record_aliases WHERE id = ?1")?
+                .execute(params![id])?;
+        }
         self.conn
             .prepare_cached("DELETE FROM record_keys WHERE id = ?1")?
             .execute(params![id])?;
@@ -236,6 +360,8 @@ impl Store {
         } else {
             "AND deleted = 0"
         };
+        // An object without records has no code: -1 matches nothing.
+        let code = self.codes.get(object).copied().unwrap_or(-1);
         let mut out = Vec::new();
         let mut push = |id: String, deleted: i64, data: String| -> Result<(), StoreError> {
             out.push(StoredRecord {
@@ -253,12 +379,12 @@ impl Store {
                 let expr = format!("json_extract(data, '$.{field}')");
                 if self.json_indexes.borrow_mut().insert(field.to_string()) {
                     self.conn.execute_batch(&format!(
-                        "CREATE INDEX IF NOT EXISTS records_json_{field} ON records(object, deleted, {expr} COLLATE NOCASE)"
+                        "CREATE INDEX IF NOT EXISTS records_json_{field} ON records(object_code, deleted, {expr} COLLATE NOCASE)"
                     ))?;
                 }
                 let sql = text_in_sql(field, values.len(), include_deleted);
                 let mut stmt = self.conn.prepare_cached(&sql)?;
-                let mut args: Vec<&dyn rusqlite::ToSql> = vec![&object];
+                let mut args: Vec<&dyn rusqlite::ToSql> = vec![&code];
                 args.extend(values.iter().map(|v| v as &dyn rusqlite::ToSql));
                 let mut rows = stmt.query(args.as_slice())?;
                 while let Some(r) = rows.next()? {
@@ -267,10 +393,10 @@ impl Store {
             }
             _ => {
                 let sql = format!(
-                    "SELECT id, deleted, data FROM records WHERE object = ?1 {deleted_clause} ORDER BY seq"
+                    "SELECT id, deleted, data FROM records WHERE object_code = ?1 {deleted_clause} ORDER BY seq"
                 );
                 let mut stmt = self.conn.prepare_cached(&sql)?;
-                let mut rows = stmt.query(params![object])?;
+                let mut rows = stmt.query(params![code])?;
                 while let Some(r) = rows.next()? {
                     push(r.get(0)?, r.get(1)?, r.get(2)?)?;
                 }
@@ -299,7 +425,7 @@ impl Store {
         self.savepoints = n.saturating_sub(1);
         self.conn
             .execute_batch(&format!("ROLLBACK TO sp{n}; RELEASE sp{n}"))?;
-        Ok(())
+        self.reload()
     }
 
     pub fn counter(&self, name: &str) -> Result<Option<i64>, StoreError> {
@@ -323,12 +449,50 @@ impl Store {
     #[cfg(test)]
     pub fn raw_data(&self, id: &str) -> Option<String> {
         self.conn
-            .query_row("SELECT data FROM records WHERE id = ?1", params![id], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT data FROM records WHERE seq = ?1 AND id = ?2",
+                params![self.locate(id), id],
+                |r| r.get(0),
+            )
             .optional()
             .ok()
             .flatten()
+    }
+}
+
+/// Moves a state file of the first layout (`records.object` as text, a unique index on
+/// `records.id`) to the current one, in one transaction: the records keep their rows, Ids and
+/// data; field indexes are made again on their first query.
+fn migrate_v1(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch("BEGIN")?;
+    let moved = (|| -> Result<(), StoreError> {
+        conn.execute_batch(&format!(
+            "ALTER TABLE records RENAME TO records_v1;
+             DROP INDEX IF EXISTS records_by_object;
+             {TABLES_SQL}
+             INSERT INTO objects (name) SELECT DISTINCT object FROM records_v1 ORDER BY object;
+             INSERT INTO records (seq, id, object_code, deleted, data)
+                 SELECT r.seq, r.id, o.code, r.deleted, r.data
+                 FROM records_v1 r JOIN objects o ON o.name = r.object;"
+        ))?;
+        let mut ids = conn.prepare("SELECT seq, id FROM records")?;
+        let mut add = conn.prepare("INSERT INTO record_aliases (id, seq) VALUES (?1, ?2)")?;
+        let mut rows = ids.query([])?;
+        while let Some(r) = rows.next()? {
+            let (seq, id): (i64, String) = (r.get(0)?, r.get(1)?);
+            if sfid::number(&id) != u64::try_from(seq).ok() {
+                add.execute(params![id, seq])?;
+            }
+        }
+        conn.execute_batch("DROP TABLE records_v1")?;
+        Ok(())
+    })();
+    match moved {
+        Ok(()) => Ok(conn.execute_batch("COMMIT")?),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
     }
 }
 
@@ -347,7 +511,7 @@ fn text_in_sql(field: &str, n: usize, include_deleted: bool) -> String {
     let marks = vec!["?"; n].join(", ");
     format!(
         "SELECT id, deleted, data FROM records INDEXED BY records_json_{field} \
-         WHERE object = ? AND {deleted} \
+         WHERE object_code = ? AND {deleted} \
          AND json_extract(data, '$.{field}') COLLATE NOCASE IN ({marks}) ORDER BY seq"
     )
 }
@@ -408,7 +572,8 @@ mod tests {
                 .unwrap()
                 .query_map(
                     rusqlite::params_from_iter(
-                        std::iter::once("Account".to_string()).chain(wanted.iter().cloned()),
+                        std::iter::once(s.codes["Account"].to_string())
+                            .chain(wanted.iter().cloned()),
                     ),
                     |r| r.get(3),
                 )
@@ -416,10 +581,94 @@ mod tests {
                 .collect::<Result<_, _>>()
                 .unwrap();
             assert!(
-                plan[0].contains("records_json_Name (object=? AND deleted=? AND <expr>=?)"),
+                plan[0].contains("records_json_Name (object_code=? AND deleted=? AND <expr>=?)"),
                 "{plan:?}"
             );
         }
+    }
+
+    #[test]
+    fn first_layout_files_are_migrated_and_newer_ones_refused() {
+        let dir = std::env::temp_dir().join(format!("sfmap-store-v1-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("state.sqlite");
+        let made = sfid::make("001", "0E", 3);
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(
+                "CREATE TABLE records (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+                     object TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL);
+                 CREATE INDEX records_by_object ON records(object, deleted);
+                 CREATE INDEX records_json_Name ON records(object, deleted,
+                     json_extract(data, '$.Name') COLLATE NOCASE);",
+            )
+            .unwrap();
+            for (seq, id, deleted, name) in [(1, "a", 0, "One"), (3, made.as_str(), 1, "Three")] {
+                c.execute(
+                    "INSERT INTO records (seq, id, object, deleted, data) VALUES (?1, ?2, 'Account', ?3, ?4)",
+                    params![seq, id, deleted, fields_json(&rec(id, name).fields)],
+                )
+                .unwrap();
+            }
+        }
+        let mut s = Store::open(Some(&path)).unwrap();
+        assert_eq!(s.get("a").unwrap().unwrap().fields["Name"], "One");
+        let three = s.get(&made).unwrap().unwrap();
+        assert!(three.deleted && three.object == "Account");
+        assert_eq!(s.scan("Account", true, None).unwrap().len(), 2);
+        let one = ["ONE".to_string()];
+        assert_eq!(
+            s.scan("Account", false, Some(("Name", &one[..])))
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(s.take_seq(), 4);
+        assert!(matches!(
+            s.insert(9, &rec(&made, "Again"), &[]),
+            Err(StoreError::DuplicateId(_))
+        ));
+        drop(s);
+        Store::open(Some(&path)).unwrap();
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 99")
+            .unwrap();
+        let err = Store::open(Some(&path)).unwrap_err();
+        assert!(matches!(err, StoreError::NewerLayout(99)), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn ids_are_found_by_their_number_and_stay_unique() {
+        let mut s = Store::open(None).unwrap();
+        let seq = s.take_seq();
+        let id = sfid::make("001", "0E", seq);
+        s.insert(seq, &rec(&id, "One"), &[]).unwrap();
+        // An Id that does not carry its row number (as the admin User's) is an alias.
+        let other = sfid::make("005", "0E", seq);
+        let seq2 = s.take_seq();
+        s.insert(seq2, &rec(&other, "Two"), &[]).unwrap();
+        assert_eq!(s.get(&id).unwrap().unwrap().fields["Name"], "One");
+        assert_eq!(s.get(&other).unwrap().unwrap().fields["Name"], "Two");
+        assert!(s.get(&sfid::make("001", "0E", seq2)).unwrap().is_none());
+        assert!(s.get(&id.to_lowercase()).unwrap().is_none());
+        let seq3 = s.take_seq();
+        for dup in [&id, &other] {
+            assert!(matches!(
+                s.insert(seq3, &rec(dup, "Dup"), &[]),
+                Err(StoreError::DuplicateId(_))
+            ));
+        }
+        s.savepoint().unwrap();
+        s.insert(seq3, &rec("x", "Three"), &[]).unwrap();
+        s.rollback().unwrap();
+        assert!(s.get("x").unwrap().is_none());
+        s.insert(seq3, &rec("x", "Three"), &[]).unwrap();
+        s.hard_delete(&other).unwrap();
+        assert!(s.get(&other).unwrap().is_none());
+        assert_eq!(s.scan("Account", false, None).unwrap().len(), 2);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! read-only fields, string lengths, restricted picklists, e-mail syntax, lookups by Id or by a
 //! parent's external id (`"Account": {"ExtId__c": "x"}`), and the errors Salesforce gives for each.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde_json::{Map, Value};
 
@@ -48,7 +50,7 @@ pub fn coerce_body(
             object,
             target,
             key,
-            value,
+            Cow::Borrowed(value),
             mode,
             source,
             &mut read_only,
@@ -99,7 +101,7 @@ pub fn coerce_entry(
     object: &ObjectDescribe,
     target: BodyKey,
     key: &str,
-    value: &Value,
+    value: Cow<'_, Value>,
     mode: Mode,
     source: Source,
     read_only: &mut Vec<String>,
@@ -118,10 +120,10 @@ pub fn coerce_entry(
                 read_only.push(field.name.clone());
                 return Ok(None);
             }
-            coerce_value(schema, store, field, value, source).map(|v| Some((i, v)))
+            coerce(schema, store, field, value, source).map(|v| Some((i, v)))
         }
         BodyKey::Relationship(i) => {
-            resolve_reference(schema, store, &object.fields[i], value).map(|id| Some((i, id)))
+            resolve_reference(schema, store, &object.fields[i], &value).map(|id| Some((i, id)))
         }
         BodyKey::Unknown => Err(ApiError::bad(
             ErrorCode::InvalidField,
@@ -187,6 +189,17 @@ pub fn coerce_value(
     value: &Value,
     source: Source,
 ) -> Result<Value, ApiError> {
+    coerce(schema, store, field, Cow::Borrowed(value), source)
+}
+
+/// [`coerce_value`], moving an owned text into the stored value instead of copying it.
+fn coerce(
+    schema: &Schema,
+    store: &Store,
+    field: &FieldDescribe,
+    value: Cow<'_, Value>,
+    source: Source,
+) -> Result<Value, ApiError> {
     if value.is_null() {
         return Ok(if field.field_type == FieldType::Boolean {
             Value::Bool(false)
@@ -196,13 +209,13 @@ pub fn coerce_value(
     }
     let ty = field.field_type;
     let bad = |kind: &str, xsd: &str| -> ApiError {
-        match (source, value) {
+        match (source, &*value) {
             (Source::Csv, Value::String(s)) => csv_type_error(field, s, xsd),
-            _ => deserialize_error(kind, value),
+            _ => deserialize_error(kind, &value),
         }
     };
     match ty {
-        FieldType::Boolean => match value {
+        FieldType::Boolean => match &*value {
             Value::Bool(b) => Ok(Value::Bool(*b)),
             Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
             Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Value::Bool(false)),
@@ -212,7 +225,7 @@ pub fn coerce_value(
             _ => Err(bad("boolean", "xsd:boolean")),
         },
         FieldType::Int | FieldType::Long => {
-            let n = match value {
+            let n = match &*value {
                 Value::Number(n) => n
                     .as_i64()
                     .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
@@ -226,17 +239,17 @@ pub fn coerce_value(
                 _ => None,
             }
             .ok_or_else(|| bad(if ty == FieldType::Int { "int" } else { "long" }, "xsd:int"))?;
-            check_range(field, n.unsigned_abs() as f64, &n.to_string())?;
+            check_range(field, n.unsigned_abs() as f64, || n.to_string())?;
             Ok(Value::from(n))
         }
         FieldType::Double | FieldType::Currency | FieldType::Percent => {
-            let f = match value {
+            let f = match &*value {
                 Value::Number(n) => n.as_f64(),
                 Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
                 _ => None,
             }
             .ok_or_else(|| bad("double", "xsd:double"))?;
-            check_range(field, f.abs(), &f.to_string())?;
+            check_range(field, f.abs(), || f.to_string())?;
             Ok(serde_json::Number::from_f64(f)
                 .map(Value::Number)
                 .unwrap_or(Value::Null))
@@ -271,11 +284,17 @@ pub fn coerce_value(
             resolve_id(schema, store, field, s).map(Value::String)
         }
         _ => {
-            let text = match value {
-                Value::String(s) => s.clone(),
+            if !matches!(
+                &*value,
+                Value::String(_) | Value::Number(_) | Value::Bool(_)
+            ) {
+                return Err(bad("string", "xsd:string"));
+            }
+            let text = match value.into_owned() {
+                Value::String(s) => s,
                 Value::Number(n) => n.to_string(),
                 Value::Bool(b) => b.to_string(),
-                _ => return Err(bad("string", "xsd:string")),
+                other => return Err(deserialize_error("string", &other)),
             };
             check_text(field, &text)?;
             Ok(Value::String(text))
@@ -283,15 +302,20 @@ pub fn coerce_value(
     }
 }
 
-fn check_range(field: &FieldDescribe, magnitude: f64, shown: &str) -> Result<(), ApiError> {
+fn check_range(
+    field: &FieldDescribe,
+    magnitude: f64,
+    shown: impl Fn() -> String,
+) -> Result<(), ApiError> {
     if field.precision > 0 {
         let int_digits = field.precision.saturating_sub(field.scale) as i32;
         if magnitude >= 10f64.powi(int_digits) {
             return Err(ApiError::bad(
                 ErrorCode::NumberOutsideValidRange,
                 format!(
-                    "{}: value outside of valid range on numeric field: {shown}",
-                    label(field)
+                    "{}: value outside of valid range on numeric field: {}",
+                    label(field),
+                    shown()
                 ),
             )
             .with_fields(vec![field.name.clone()]));

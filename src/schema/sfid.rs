@@ -16,16 +16,22 @@ pub enum IdError {
 
 /// The three-character checksum of a 15-character Id.
 pub fn checksum(id15: &str) -> String {
-    let bytes = id15.as_bytes();
-    let mut out = String::with_capacity(3);
-    for chunk in 0..3 {
+    checksum_chars(id15.as_bytes())
+        .map(char::from)
+        .iter()
+        .collect()
+}
+
+fn checksum_chars(id15: &[u8]) -> [u8; 3] {
+    let mut out = [0; 3];
+    for (chunk, c) in out.iter_mut().enumerate() {
         let mut n = 0usize;
         for i in 0..5 {
-            if bytes[chunk * 5 + i].is_ascii_uppercase() {
+            if id15[chunk * 5 + i].is_ascii_uppercase() {
                 n |= 1 << i;
             }
         }
-        out.push(CHECKSUM_ALPHABET[n] as char);
+        *c = CHECKSUM_ALPHABET[n];
     }
     out
 }
@@ -81,14 +87,34 @@ pub fn make(prefix: &str, pod: &str, n: u64) -> String {
         *slot = BASE62[(v % 62) as usize];
         v /= 62;
     }
-    let mut id15 = String::with_capacity(18);
-    id15.push_str(prefix);
-    id15.push_str(pod);
-    id15.push('0');
-    id15.push_str(std::str::from_utf8(&digits).expect("ascii"));
-    let sum = checksum(&id15);
-    id15.push_str(&sum);
-    id15
+    let mut id = Vec::with_capacity(18);
+    id.extend_from_slice(prefix.as_bytes());
+    id.extend_from_slice(pod.as_bytes());
+    id.push(b'0');
+    id.extend_from_slice(&digits);
+    let sum = checksum_chars(&id);
+    id.extend_from_slice(&sum);
+    // Only ASCII was added to the (UTF-8) prefix and pod.
+    String::from_utf8(id).unwrap_or_default()
+}
+
+/// The record number `n` that [`make`] put into an 18-character Id (whatever its prefix and
+/// pod), or `None` when the Id has no such number. Only a lookup hint: an Id made otherwise may
+/// still give a number, so a caller compares the Id stored under it.
+pub fn number(id: &str) -> Option<u64> {
+    let b = id.as_bytes();
+    if b.len() != 18 {
+        return None;
+    }
+    b[6..15].iter().try_fold(0u64, |n, &c| {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'A'..=b'Z' => c - b'A' + 10,
+            b'a'..=b'z' => c - b'a' + 36,
+            _ => return None,
+        };
+        Some(n * 62 + u64::from(d))
+    })
 }
 
 #[cfg(test)]
@@ -131,5 +157,10 @@ mod tests {
         validate(&a).unwrap();
         validate(&b).unwrap();
         assert_eq!(key_prefix(&a), "00Q");
+        for n in [0, 1, 61, 62, 3_843, 1_000_000_007, 62u64.pow(9) - 1] {
+            assert_eq!(number(&make("001", "0E", n)), Some(n), "{n}");
+        }
+        assert_eq!(number("001"), None);
+        assert_eq!(number("0010E0-00000001AAA"), None);
     }
 }

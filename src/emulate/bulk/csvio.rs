@@ -1,7 +1,8 @@
 //! CSV in and out for Bulk API 2.0: the documented column delimiters, LF or CRLF, quoting.
 //!
-//! A job keeps its upload as sent; rows are read from it one at a time into one reused record
-//! (when processing, and again when writing a result file), never copied out cell by cell.
+//! A job keeps its upload as sent. Processing parses it once into [`Parsed`] (all cells in one
+//! text), which also proves the whole file well-formed before any row is written; a result file
+//! reads the upload again one row at a time into one reused record.
 
 /// `columnDelimiter` names.
 pub fn delimiter(name: &str) -> Option<u8> {
@@ -65,14 +66,81 @@ impl<'a> Rows<'a> {
     }
 }
 
-/// Parses a whole upload: its header and number of rows, or why it is not CSV.
-pub fn check(data: &[u8], delimiter: u8) -> Result<(Vec<String>, usize), String> {
-    let (header, mut rows) = Rows::open(data, delimiter)?;
-    let mut n = 0;
-    while rows.next_row()?.is_some() {
-        n += 1;
+/// The rows of a whole upload, parsed: every cell, unquoted, in one text.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    text: String,
+    /// Where each cell ends in `text` (an upload is at most 150 MB: `u32` offsets, half the
+    /// memory of `usize`).
+    ends: Vec<u32>,
+    /// Where each row's cells end in `ends`.
+    rows: Vec<u32>,
+}
+
+/// One row of a [`Parsed`] upload.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    text: &'a str,
+    /// Where the row starts in `text`.
+    start: usize,
+    ends: &'a [u32],
+}
+
+impl<'a> Row<'a> {
+    /// The number of cells.
+    pub fn len(&self) -> usize {
+        self.ends.len()
     }
-    Ok((header, n))
+
+    /// Cell `i`, verbatim.
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        let end = *self.ends.get(i)? as usize;
+        let from = if i == 0 {
+            self.start
+        } else {
+            self.ends[i - 1] as usize
+        };
+        self.text.get(from..end)
+    }
+}
+
+impl Parsed {
+    /// Row `n` (from 0, after the header).
+    pub fn row(&self, n: usize) -> Option<Row<'_>> {
+        let end = *self.rows.get(n)? as usize;
+        let first = if n == 0 { 0 } else { self.rows[n - 1] as usize };
+        let start = if first == 0 {
+            0
+        } else {
+            self.ends[first - 1] as usize
+        };
+        Some(Row {
+            text: &self.text,
+            start,
+            ends: &self.ends[first..end],
+        })
+    }
+}
+
+/// Parses a whole upload: its header and rows, or why it is not CSV.
+pub fn parse(data: &[u8], delimiter: u8) -> Result<(Vec<String>, Parsed), String> {
+    if data.len() > u32::MAX as usize {
+        return Err("InvalidBatch : the upload is too large".into());
+    }
+    let (header, mut rows) = Rows::open(data, delimiter)?;
+    let mut p = Parsed {
+        text: String::with_capacity(data.len()),
+        ends: Vec::new(),
+        rows: Vec::new(),
+    };
+    while let Some(row) = rows.next_row()? {
+        for cell in row {
+            p.text.push_str(cell);
+            p.ends.push(p.text.len() as u32);
+        }
+        p.rows.push(p.ends.len() as u32);
+    }
+    Ok((header, p))
 }
 
 /// Writes a result file (LF line endings, quoting where needed): `header`, then for each row of
@@ -127,7 +195,15 @@ mod tests {
         assert_eq!(rows, [vec!["A,2\"q", "E2"], vec!["B", ""]]);
         let (_, rows) = read(b"A|B\nx| y\n", b'|');
         assert_eq!(rows, [vec!["x", " y"]]);
-        assert_eq!(check(b"A\n\nx\ny\n", b',').unwrap().1, 2);
+        let (_, p) = parse(b"A,B\n\n\"x,\"\"\",\ny\n,\n", b',').unwrap();
+        let cells = |n: usize| {
+            let r = p.row(n).unwrap();
+            (0..r.len()).map(|i| r.get(i).unwrap()).collect::<Vec<_>>()
+        };
+        assert_eq!(cells(0), ["x,\"", ""]);
+        assert_eq!(cells(1), ["y"]);
+        assert_eq!(cells(2), ["", ""]);
+        assert!(p.row(3).is_none());
     }
 
     #[test]

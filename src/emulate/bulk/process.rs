@@ -15,7 +15,7 @@ use super::super::dml::{Dml, NewRecord, Upserted};
 use super::super::error::{ApiError, ErrorCode};
 use super::super::org::Org;
 use super::super::validate::{self, BodyKey, Mode, Source};
-use super::csvio::{self, Rows};
+use super::csvio::{self, Row};
 use super::job::{JobState, Operation};
 
 /// Rows per internal batch.
@@ -125,7 +125,7 @@ fn entries(
 
 /// The value of an entry in a row, if a cell gives one: an empty cell leaves the field
 /// unchanged, `#N/A` sets it to null, a relationship cell names the parent by external id.
-fn entry_value(e: &Entry, row: &csv::StringRecord, id_col: Option<usize>) -> Option<Value> {
+fn entry_value(e: &Entry, row: &Row<'_>, id_col: Option<usize>) -> Option<Value> {
     let (col, ext) = e
         .cols
         .iter()
@@ -186,10 +186,11 @@ fn run(org: &Arc<Org>, id: &str) {
         );
     };
     // The whole file is read once before any row is written: a malformed file fails the job.
-    let header = match csvio::check(&data, delimiter) {
-        Ok((header, _)) => header,
+    let (header, parsed) = match csvio::parse(&data, delimiter) {
+        Ok(p) => p,
         Err(e) => return set_failed(org, id, e, false),
     };
+    drop(data);
     {
         let mut j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(job) = j.jobs.get_mut(id) {
@@ -247,9 +248,6 @@ fn run(org: &Arc<Org>, id: &str) {
         ext_col,
     };
 
-    let Ok((_, mut rows)) = Rows::open(&data, delimiter) else {
-        return;
-    };
     let mut row_no = 0;
     let mut rec = NewRecord::new(object);
     let mut done = false;
@@ -274,14 +272,11 @@ fn run(org: &Arc<Org>, id: &str) {
             let user = org.user_id.clone();
             let mut dml = Dml::new(&org.schema, &mut store, &user);
             for _ in 0..CHUNK {
-                let row = match rows.next_row() {
-                    Ok(Some(row)) => row,
-                    _ => {
-                        done = true;
-                        break;
-                    }
+                let Some(row) = parsed.row(row_no) else {
+                    done = true;
+                    break;
                 };
-                match one_row(&mut dml, &plan, &mut rec, row) {
+                match one_row(&mut dml, &plan, &mut rec, &row) {
                     Ok((rid, created)) => ok.push((rid, created, row_no)),
                     Err((rid, e)) => bad.push((rid, e.bulk_cell(), row_no)),
                 }
@@ -321,7 +316,7 @@ fn one_row(
     dml: &mut Dml<'_>,
     plan: &RowPlan<'_>,
     rec: &mut NewRecord,
-    row: &csv::StringRecord,
+    row: &Row<'_>,
 ) -> Result<(String, bool), (String, ApiError)> {
     let RowPlan {
         object,
@@ -424,7 +419,7 @@ fn insert_row(
     dml: &mut Dml<'_>,
     plan: &RowPlan<'_>,
     rec: &mut NewRecord,
-    row: &csv::StringRecord,
+    row: &Row<'_>,
 ) -> Result<String, ApiError> {
     match coerce_row(dml, plan, rec, row) {
         Ok(()) => dml.insert_record(plan.object, rec),
@@ -439,7 +434,7 @@ fn coerce_row(
     dml: &mut Dml<'_>,
     plan: &RowPlan<'_>,
     rec: &mut NewRecord,
-    row: &csv::StringRecord,
+    row: &Row<'_>,
 ) -> Result<(), ApiError> {
     let mut read_only = Vec::new();
     for e in &plan.entries {
@@ -452,7 +447,7 @@ fn coerce_row(
             plan.object,
             e.target,
             &e.key,
-            &value,
+            std::borrow::Cow::Owned(value),
             Mode::Create,
             Source::Csv,
             &mut read_only,
