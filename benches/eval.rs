@@ -3,7 +3,8 @@
 //! (a) eval over events already in memory (read + evaluate, no output), events/s;
 //! (b) JSONL in → record-operation JSONL out, events/s and MB/s;
 //! (c) the hand-written serde_json program doing the same extraction, side by side;
-//! plus two threads against one for (b), and compiling a 50-mapping file.
+//! plus two threads against one for (b), and for (c) as a reference for what this machine's
+//! two cores give the same work; and compiling a 50-mapping file.
 //!
 //! `cargo bench --bench eval` (set `SFMAP_BENCH_EVENTS` to change the count, default 100000).
 //! Each figure is the median of several runs. The variants run round-robin, so that load from
@@ -139,10 +140,23 @@ fn main() {
             }
         });
     };
-    let times = time_interleaved(&mut [&mut a, &mut b, &mut c, &mut b2]);
-    let [a, b, c, b2] = [0, 1, 2, 3].map(|i| median(times[i].clone()));
+    // (c) on two threads: how far this machine lets the same work scale, for reference.
+    let mut outs_c2: Vec<Vec<u8>> = halves.iter().map(|h| Vec::with_capacity(h.len())).collect();
+    let mut c2 = || {
+        std::thread::scope(|s| {
+            for (half, out) in halves.iter().zip(outs_c2.iter_mut()) {
+                s.spawn(move || {
+                    out.clear();
+                    baseline::run(half, out);
+                });
+            }
+        });
+    };
+    let times = time_interleaved(&mut [&mut a, &mut b, &mut c, &mut b2, &mut c2]);
+    let [a, b, c, b2, c2] = [0, 1, 2, 3, 4].map(|i| median(times[i].clone()));
     let b_over_c = median_ratio(&times[2], &times[1]);
     let two_threads = median_ratio(&times[1], &times[3]);
+    let two_threads_c = median_ratio(&times[2], &times[4]);
     // Compiling a 50-mapping file.
     let body = source.split_once("mapping lead_bench").unwrap().1;
     let fifty: String = (0..50)
@@ -186,6 +200,10 @@ fn main() {
     println!(
         "(b) two threads            {:>9.0} events/s  = {two_threads:.2}x one thread (per-run ratios)",
         rate(b2),
+    );
+    println!(
+        "(c) two threads            {:>9.0} events/s  = {two_threads_c:.2}x one thread (the machine's scaling)",
+        rate(c2),
     );
     println!(
         "compile 50 mappings        {:>9.2} ms (median of 21)",
