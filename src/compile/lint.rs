@@ -5,12 +5,22 @@ use crate::plan;
 use crate::syntax::ast::{self, ClauseKind, CompareOp, ExprKind, File, LogicOp};
 
 pub(super) fn lint(file: &File, mappings: &[plan::Mapping], diags: &mut Vec<Diagnostic>) {
+    let facts: Vec<Facts> = mappings
+        .iter()
+        .map(|m| Facts::of(where_condition(file, &m.name)))
+        .collect();
     // One warning per mapping that overlaps earlier ones, naming them all: with n mappings on
     // one object and event, a warning per pair would be n²/2 warnings saying the same thing.
     for (i, b) in mappings.iter().enumerate() {
         let earlier: Vec<&plan::Mapping> = mappings[..i]
             .iter()
-            .filter(|a| a.object == b.object && overlap(&a.triggers, &b.triggers))
+            .enumerate()
+            .filter(|(j, a)| {
+                a.object == b.object
+                    && overlap(&a.triggers, &b.triggers)
+                    && !facts[*j].contradict(&facts[i])
+            })
+            .map(|(_, a)| a)
             .collect();
         let Some(first) = earlier.first() else {
             continue;
@@ -35,8 +45,9 @@ pub(super) fn lint(file: &File, mappings: &[plan::Mapping], diags: &mut Vec<Diag
             Diagnostic::new(Code::OverlappingTriggers, message, b.span_head(), label)
                 .with_context(first.span_head(), context)
                 .with_help(
-                    "merge the mappings, or fire them on different event types or track names; \
-                     two mappings writing one record race in a flush",
+                    "merge the mappings, or fire them on different event types or track names, or \
+                     on `where` conditions that cannot both hold; two mappings writing one record \
+                     race in a flush",
                 ),
         );
     }
@@ -59,6 +70,129 @@ pub(super) fn lint(file: &File, mappings: &[plan::Mapping], diags: &mut Vec<Diag
                 );
             }
         }
+    }
+}
+
+/// The `where` condition of the mapping named `name`, when it has exactly one trigger clause.
+fn where_condition<'f>(file: &'f File, name: &str) -> Option<&'f ast::Expr> {
+    let m = file.mappings.iter().find(|m| m.name.name == name)?;
+    let mut triggers = m.clauses.iter().filter_map(|c| match &c.kind {
+        ClauseKind::On(t) => Some(t),
+        _ => None,
+    });
+    match (triggers.next(), triggers.next()) {
+        (Some(t), None) => t.condition.as_ref(),
+        _ => None,
+    }
+}
+
+/// A literal as `==` compares it: strings exactly, numbers by value.
+#[derive(Debug, Clone, PartialEq)]
+enum Lit {
+    Str(String),
+    Num(f64),
+    Bool(bool),
+}
+
+impl Lit {
+    fn of(e: &ast::Expr) -> Option<Lit> {
+        match &e.kind {
+            ExprKind::String(s) => Some(Lit::Str(s.clone())),
+            ExprKind::Number(n) => n.parse().ok().map(Lit::Num),
+            ExprKind::Bool(b) => Some(Lit::Bool(*b)),
+            ExprKind::Paren(inner) => Lit::of(inner),
+            _ => None,
+        }
+    }
+
+    fn list(e: &ast::Expr) -> Option<Vec<Lit>> {
+        match &e.kind {
+            ExprKind::List(items) => items.iter().map(Lit::of).collect(),
+            ExprKind::Paren(inner) => Lit::list(inner),
+            _ => None,
+        }
+    }
+}
+
+/// What one of a condition's top-level `and` terms says of a single path.
+#[derive(Debug)]
+enum Fact {
+    /// `p == x`, `p in [..]`: the value is one of these (so present, and not null).
+    OneOf(Vec<Lit>),
+    /// `p != x`, `p not in [..]`: the value is none of these (it may be absent).
+    NoneOf(Vec<Lit>),
+    /// `p exists`
+    Present,
+    /// `not (p exists)`
+    Absent,
+}
+
+impl Fact {
+    fn contradicts(&self, other: &Fact) -> bool {
+        use Fact::*;
+        match (self, other) {
+            (OneOf(a), OneOf(b)) => !a.iter().any(|x| b.contains(x)),
+            (OneOf(a), NoneOf(b)) | (NoneOf(b), OneOf(a)) => a.iter().all(|x| b.contains(x)),
+            (OneOf(_) | Present, Absent) | (Absent, OneOf(_) | Present) => true,
+            _ => false,
+        }
+    }
+}
+
+/// The facts of a `where` condition, by path; a condition that is not a plain conjunction of
+/// such terms says nothing more than the terms it has.
+#[derive(Debug, Default)]
+struct Facts(Vec<(String, Fact)>);
+
+impl Facts {
+    fn of(cond: Option<&ast::Expr>) -> Facts {
+        let mut facts = Facts::default();
+        if let Some(c) = cond {
+            facts.collect(c);
+        }
+        facts
+    }
+
+    fn collect(&mut self, e: &ast::Expr) {
+        let path = |e: &ast::Expr| match &e.kind {
+            ExprKind::Path(p) => Some(crate::syntax::print::path(p)),
+            _ => None,
+        };
+        let fact = match &e.kind {
+            ExprKind::Paren(inner) => return self.collect(inner),
+            ExprKind::Logic(LogicOp::And, a, b) => {
+                self.collect(a);
+                return self.collect(b);
+            }
+            ExprKind::Exists(p) => path(p).map(|p| (p, Fact::Present)),
+            ExprKind::Not(inner) => match &inner.kind {
+                ExprKind::Exists(p) => path(p).map(|p| (p, Fact::Absent)),
+                ExprKind::Paren(x) => match &x.kind {
+                    ExprKind::Exists(p) => path(p).map(|p| (p, Fact::Absent)),
+                    _ => None,
+                },
+                _ => None,
+            },
+            ExprKind::Compare(op, a, b) => path(a).and_then(|p| {
+                let f = match op {
+                    CompareOp::Eq => Fact::OneOf(vec![Lit::of(b)?]),
+                    CompareOp::Ne => Fact::NoneOf(vec![Lit::of(b)?]),
+                    CompareOp::In => Fact::OneOf(Lit::list(b)?),
+                    CompareOp::NotIn => Fact::NoneOf(Lit::list(b)?),
+                    _ => return None,
+                };
+                Some((p, f))
+            }),
+            _ => None,
+        };
+        self.0.extend(fact);
+    }
+
+    /// Whether no event can satisfy both conditions: they say contradicting things of a path.
+    fn contradict(&self, other: &Facts) -> bool {
+        self.0
+            .iter()
+            .any(|(p, f)| other.0.iter().any(|(q, g)| p == q && f.contradicts(g)))
     }
 }
 
@@ -129,6 +263,82 @@ impl plan::Mapping {
 #[cfg(test)]
 mod tests {
     use crate::diag::Code;
+
+    /// The W0002 count for two Lead mappings on identify with these `where` conditions.
+    fn overlaps(a: &str, b: &str) -> usize {
+        let text = [a, b]
+            .iter()
+            .enumerate()
+            .map(|(i, cond)| {
+                format!(
+                    "mapping m{i} {{\n  on identify where traits.email exists and {cond}\n  \
+                     object Lead\n  update match Email = traits.email else skip\n  \
+                     fields {{ Title = \"t\" }}\n}}\n"
+                )
+            })
+            .collect::<String>();
+        let loaded =
+            crate::cli::load::load_text("m.sfmap", text, &crate::schema::Schema::builtin());
+        assert!(
+            !loaded.diagnostics.iter().any(|d| d.is_error()),
+            "{a} / {b}: {:?}",
+            loaded.diagnostics
+        );
+        assert_eq!(loaded.compiled.plan.mappings.len(), 2);
+        loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::OverlappingTriggers)
+            .count()
+    }
+
+    #[test]
+    fn conditions_that_cannot_both_hold_do_not_overlap() {
+        for (a, b) in [
+            (r#"traits.plan == "pro""#, r#"traits.plan == "free""#),
+            (r#"traits.plan == "pro""#, r#"traits.plan != "pro""#),
+            (r#"traits.plan in ["a", "b"]"#, r#"traits.plan in ["c"]"#),
+            (
+                r#"traits.plan in ["a", "b"]"#,
+                r#"traits.plan not in ["a", "b", "c"]"#,
+            ),
+            (r#"(traits.seats == 10)"#, r#"traits.seats == 10.5"#),
+            (r#"traits.vip == true"#, r#"traits.vip == false"#),
+            (r#"traits.plan exists"#, r#"not (traits.plan exists)"#),
+            (r#"traits.plan == "pro""#, r#"not traits.plan exists"#),
+        ] {
+            assert_eq!(overlaps(a, b), 0, "{a} / {b}");
+            assert_eq!(overlaps(b, a), 0, "{b} / {a}");
+        }
+    }
+
+    #[test]
+    fn conditions_that_can_both_hold_still_overlap() {
+        for (a, b) in [
+            (r#"traits.plan == "pro""#, r#"traits.plan == "pro""#),
+            // `==` compares strings exactly and a string is never equal to a number.
+            (r#"traits.plan == "Pro""#, r#"traits.plan != "pro""#),
+            (r#"traits.seats == 10"#, r#"traits.seats != "10""#),
+            (
+                r#"traits.plan in ["a", "b"]"#,
+                r#"traits.plan in ["b", "c"]"#,
+            ),
+            (
+                r#"traits.plan in ["a", "b"]"#,
+                r#"traits.plan not in ["a"]"#,
+            ),
+            (r#"traits.plan != "a""#, r#"not (traits.plan exists)"#),
+            (r#"traits.plan == "pro""#, r#"traits.tier == "free""#),
+            (
+                r#"traits.plan == "pro" or traits.x exists"#,
+                r#"traits.plan == "free""#,
+            ),
+            (r#"traits.plan starts_with "p""#, r#"traits.plan == "free""#),
+        ] {
+            assert_eq!(overlaps(a, b), 1, "{a} / {b}");
+            assert_eq!(overlaps(b, a), 1, "{b} / {a}");
+        }
+    }
 
     /// Five mappings on identify writing Lead: one W0002 for each but the first, the last
     /// naming three earlier mappings and how many more.
