@@ -40,11 +40,7 @@ pub fn mappings(s: &Settings, r: &mut DestinationReport, out: &mut Vec<MappingSp
                 Status::Mapped,
                 format!(
                     "{}no custom actions.",
-                    if s.actions.explicit {
-                        ""
-                    } else {
-                        "missing, default "
-                    }
+                    super::generate::default_note(&s.actions)
                 ),
                 &[],
             );

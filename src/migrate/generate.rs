@@ -4,7 +4,7 @@
 use super::assumptions as asm;
 use super::custom;
 use super::report::{DestinationReport, Status};
-use super::settings::{Secret, Settings, Version};
+use super::settings::{Secret, Settings, Val, Version};
 use super::spec::{self, MappingSpec};
 use super::{IdentifyDefault, Options};
 
@@ -98,10 +98,10 @@ pub fn mappings(s: &Settings, options: &Options, r: &mut DestinationReport) -> V
                     Status::Dropped,
                     format!(
                         "{}{}: address traits of group calls went to the Account, which V1 did not write.",
-                        default_note(v.explicit),
+                        default_note(v),
                         v.value
                     ),
-                    &defaults(v.explicit),
+                    &defaults(v),
                 );
             }
         }
@@ -171,8 +171,8 @@ fn settings_items(s: &Settings, r: &mut DestinationReport) {
     r.item(
         "sandbox",
         Status::Mapped,
-        format!("{}{host}.", default_note(s.sandbox.explicit)),
-        &defaults(s.sandbox.explicit),
+        format!("{}{host}.", default_note(&s.sandbox)),
+        &defaults(&s.sandbox),
     );
     let (_, why) = gate(s);
     r.item(
@@ -180,7 +180,7 @@ fn settings_items(s: &Settings, r: &mut DestinationReport) {
         Status::Mapped,
         format!(
             "{}{} Every generated mapping carries this condition. Keep sending `integrations: {{Salesforce: true}}` (the key is `Salesforce`, not `Salesforce (Actions)`).",
-            default_note(s.always_enabled.explicit),
+            default_note(&s.always_enabled),
             if s.always_enabled.value {
                 "true: every identify/group event (with Segment's usual integrations filter)."
             } else {
@@ -190,7 +190,7 @@ fn settings_items(s: &Settings, r: &mut DestinationReport) {
         &if s.always_enabled.value {
             vec![asm::STANDARD_FILTER]
         } else {
-            defaults(s.always_enabled.explicit)
+            defaults(&s.always_enabled)
         },
     );
     let _ = why;
@@ -200,9 +200,9 @@ fn settings_items(s: &Settings, r: &mut DestinationReport) {
             Status::Mapped,
             format!(
                 "{}\"2\": identify -> Lead and group -> Account.",
-                default_note(s.version.explicit)
+                default_note(&s.version)
             ),
-            &defaults(s.version.explicit),
+            &defaults(&s.version),
         );
     }
     for k in &s.unknown_keys {
@@ -223,12 +223,18 @@ fn settings_items(s: &Settings, r: &mut DestinationReport) {
     }
 }
 
-fn default_note(explicit: bool) -> &'static str {
-    if explicit { "" } else { "missing, default " }
+/// How a report line starts for a setting the input did not give.
+pub(super) fn default_note<T>(v: &Val<T>) -> &'static str {
+    match (v.explicit, v.catalog) {
+        (true, _) => "",
+        (false, true) => "missing, the export's catalog default ",
+        (false, false) => "missing, default ",
+    }
 }
 
-fn defaults(explicit: bool) -> Vec<asm::Assumption> {
-    if explicit {
+/// The assumption behind a documented default (none when the input or its catalog says).
+fn defaults<T>(v: &Val<T>) -> Vec<asm::Assumption> {
+    if v.explicit || v.catalog {
         vec![]
     } else {
         vec![asm::DEFAULTS]
@@ -262,13 +268,9 @@ fn lead(s: &Settings, r: &mut DestinationReport) -> MappingSpec {
             Status::Mapped,
             format!(
                 "{}empty: matcher `Email = traits.email`.",
-                default_note(s.lead_lookup.explicit)
+                default_note(&s.lead_lookup)
             ),
-            &[
-                &defaults(s.lead_lookup.explicit)[..],
-                &[asm::LOOKUP_MISSING],
-            ]
-            .concat(),
+            &[&defaults(&s.lead_lookup)[..], &[asm::LOOKUP_MISSING]].concat(),
         );
     } else {
         let mut parts = Vec::new();
@@ -477,7 +479,11 @@ fn account(s: &Settings, r: &mut DestinationReport) -> MappingSpec {
         m.uses.push((
             vec![format!(
                 "billing {}: address traits -> Billing* (the preset matches Classic for street, city, state, country).",
-                if s.billing.explicit { "is true" } else { "is missing: its default is true" }
+                match (s.billing.explicit, s.billing.catalog) {
+                    (true, _) => "is true",
+                    (false, true) => "is missing: the export's catalog default is true",
+                    (false, false) => "is missing: its default is true",
+                }
             )],
             "classic.account.billing".into(),
         ));
@@ -505,13 +511,17 @@ fn account(s: &Settings, r: &mut DestinationReport) -> MappingSpec {
         if s.billing.value {
             format!(
                 "{}: `use classic.account.billing`, with BillingPostalCode also reading postal_code and zip.",
-                if s.billing.explicit { "true" } else { "missing, so true (its default is true, not false)" }
+                match (s.billing.explicit, s.billing.catalog) {
+                    (true, _) => "true",
+                    (false, true) => "missing, so true (the export's catalog default)",
+                    (false, false) => "missing, so true (its default is true, not false)",
+                }
             )
         } else {
-            "false: no Billing* fields.".to_string()
+            format!("{}false: no Billing* fields.", default_note(&s.billing))
         },
         &if s.billing.value {
-            [&defaults(s.billing.explicit)[..], &[asm::ADDRESS]].concat()
+            [&defaults(&s.billing)[..], &[asm::ADDRESS]].concat()
         } else {
             vec![]
         },
@@ -522,9 +532,9 @@ fn account(s: &Settings, r: &mut DestinationReport) -> MappingSpec {
         if s.shipping.value {
             "true: `use classic.account.shipping`, with ShippingPostalCode also reading postal_code and zip.".to_string()
         } else {
-            format!("{}false: no Shipping* fields.", default_note(s.shipping.explicit))
+            format!("{}false: no Shipping* fields.", default_note(&s.shipping))
         },
-        &defaults(s.shipping.explicit),
+        &defaults(&s.shipping),
     );
     r.item(
         "account.fields",

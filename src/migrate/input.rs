@@ -111,6 +111,9 @@ pub struct Destination {
     pub source: Option<String>,
     pub enabled: Option<bool>,
     pub settings: Vec<RawSetting>,
+    /// Defaults from the export's settings catalog (`metadata.options[].defaultValue`), when
+    /// it has one: they take the place of the documented defaults for keys `settings` lacks.
+    pub catalog: Vec<RawSetting>,
 }
 
 impl Destination {
@@ -332,6 +335,7 @@ impl Finder<'_> {
                         path: key_path(path, k),
                     })
                     .collect(),
+                catalog: Vec::new(),
             });
             return Ok(());
         }
@@ -446,6 +450,7 @@ impl Finder<'_> {
                     path: key_path(&sp, k),
                 })
                 .collect(),
+            catalog: catalog_defaults(m.get("metadata"), &key_path(path, "metadata")),
         });
         Ok(())
     }
@@ -510,6 +515,8 @@ impl Finder<'_> {
             source,
             enabled: m.get("enabled").and_then(Value::as_bool),
             settings,
+            // The Config API had no defaults in its catalog.
+            catalog: Vec::new(),
         });
         Ok(())
     }
@@ -523,6 +530,28 @@ enum Kind {
 }
 
 /// Classic, Actions, another destination, or no metadata to tell.
+/// `metadata.options[]` entries with a name and a `defaultValue`; anything else in the catalog
+/// is ignored (it describes settings, it does not set them).
+fn catalog_defaults(metadata: Option<&Value>, path: &str) -> Vec<RawSetting> {
+    let options = key_path(path, "options");
+    let Some(Value::Array(items)) = metadata.and_then(|md| md.get("options")) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| {
+            let key = o.get("name")?.as_str()?.to_string();
+            let value = o.get("defaultValue")?.clone();
+            Some(RawSetting {
+                key,
+                value,
+                path: key_path(&index_path(&options, i), "defaultValue"),
+            })
+        })
+        .collect()
+}
+
 fn classify(m: &Map<String, Value>) -> Kind {
     let Some(Value::Object(md)) = m.get("metadata") else {
         return Kind::Unknown;

@@ -10,8 +10,11 @@ use super::input::{Destination, InputError, RawSetting, type_name};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Val<T> {
     pub value: T,
-    /// `false` when the key was missing or `null` and the default applies.
+    /// `false` when the key was missing or `null` and a default applies.
     pub explicit: bool,
+    /// When not explicit: the default came from the export's own settings catalog
+    /// (`metadata.options[].defaultValue`), not from the documented defaults.
+    pub catalog: bool,
 }
 
 impl<T> Val<T> {
@@ -19,12 +22,26 @@ impl<T> Val<T> {
         Val {
             value,
             explicit: false,
+            catalog: false,
         }
     }
-    fn given(value: T) -> Val<T> {
+}
+
+/// Where a value being read comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// The destination's `settings`.
+    Given,
+    /// The export's catalog default for a key `settings` lacks.
+    Catalog,
+}
+
+impl Origin {
+    fn val<T>(self, value: T) -> Val<T> {
         Val {
             value,
-            explicit: true,
+            explicit: self == Origin::Given,
+            catalog: self == Origin::Catalog,
         }
     }
 }
@@ -85,10 +102,37 @@ impl Settings {
             unknown_keys: Vec::new(),
             enabled: dest.enabled,
         };
-        for raw in &dest.settings {
-            if raw.value.is_null() {
-                continue;
-            }
+        // Keys the settings lack take the export's catalog default when it has one, read (and
+        // checked) as a given value would be; credentials never take one.
+        let given: Vec<&str> = dest
+            .settings
+            .iter()
+            .filter(|r| !r.value.is_null())
+            .map(|r| r.key.as_str())
+            .collect();
+        let from_catalog = dest.catalog.iter().filter(|r| {
+            !r.value.is_null()
+                && !given.contains(&r.key.as_str())
+                && !matches!(r.key.as_str(), "username" | "password" | "securityToken")
+        });
+        for raw in from_catalog {
+            s.apply(dest, raw, Origin::Catalog)?;
+        }
+        for raw in dest.settings.iter().filter(|r| !r.value.is_null()) {
+            s.apply(dest, raw, Origin::Given)?;
+        }
+        Ok(s)
+    }
+
+    /// Reads one setting; a value of the wrong type is an error at its JSON path.
+    fn apply(
+        &mut self,
+        dest: &Destination,
+        raw: &RawSetting,
+        origin: Origin,
+    ) -> Result<(), InputError> {
+        let s = self;
+        {
             let err = |expected: &str| {
                 InputError::at(
                     &dest.file,
@@ -109,13 +153,13 @@ impl Settings {
                 }
                 "password" => s.password = secret(raw),
                 "securityToken" => s.security_token = secret(raw),
-                "sandbox" => s.sandbox = Val::given(boolean(raw).ok_or_else(|| err("a boolean"))?),
+                "sandbox" => s.sandbox = origin.val(boolean(raw).ok_or_else(|| err("a boolean"))?),
                 "alwaysEnabled" => {
-                    s.always_enabled = Val::given(boolean(raw).ok_or_else(|| err("a boolean"))?);
+                    s.always_enabled = origin.val(boolean(raw).ok_or_else(|| err("a boolean"))?);
                 }
-                "billing" => s.billing = Val::given(boolean(raw).ok_or_else(|| err("a boolean"))?),
+                "billing" => s.billing = origin.val(boolean(raw).ok_or_else(|| err("a boolean"))?),
                 "shipping" => {
-                    s.shipping = Val::given(boolean(raw).ok_or_else(|| err("a boolean"))?);
+                    s.shipping = origin.val(boolean(raw).ok_or_else(|| err("a boolean"))?);
                 }
                 "version" => {
                     let v = match &raw.value {
@@ -123,7 +167,7 @@ impl Settings {
                         Value::Number(n) => n.to_string(),
                         _ => return Err(err("\"1\" or \"2\"")),
                     };
-                    s.version = Val::given(match v.as_str() {
+                    s.version = origin.val(match v.as_str() {
                         "1" => Version::V1,
                         "2" => Version::V2,
                         _ => {
@@ -155,15 +199,16 @@ impl Settings {
                             ));
                         }
                     }
-                    s.lead_lookup = Val::given(rows);
+                    s.lead_lookup = origin.val(rows);
                 }
                 "actions" => {
-                    s.actions = Val::given(actions::parse(&raw.value, &raw.path));
+                    s.actions = origin.val(actions::parse(&raw.value, &raw.path));
                 }
+                _ if origin == Origin::Catalog => {}
                 _ => s.unknown_keys.push(raw.key.clone()),
             }
         }
-        Ok(s)
+        Ok(())
     }
 }
 

@@ -193,3 +193,38 @@ fn custom_upsert_and_delete_from_aliases() {
     assert_eq!(up[0]["fields"]["Name"], "O-1");
     assert_eq!(up[0]["fields"]["Amount"], 10);
 }
+
+/// An export's own catalog (`metadata.options[].defaultValue`) gives the defaults of the keys
+/// its settings lack, instead of the documented ones; a given value still wins, credentials
+/// and unknown keys take nothing from it, and a key the catalog has no default for keeps the
+/// documented one.
+#[test]
+fn the_exports_catalog_defaults_fill_missing_settings() {
+    let m = run_builtin(&["catalog-defaults.json"]);
+    let text = file(&m, "salesforce-catalog-defaults.sfmap");
+    // billing defaults to false and shipping to true in this catalog (documented: the reverse).
+    assert!(!text.contains("use classic.account.billing"), "{text}");
+    assert!(text.contains("use classic.account.shipping"), "{text}");
+    // alwaysEnabled defaults to true here: no opt-in gate on the mappings.
+    assert!(!text.contains("integrations.Salesforce == true"), "{text}");
+    let toml = file(&m, "sfmap.toml");
+    // sandbox is given as false, which beats the catalog's true.
+    assert!(toml.contains("login.salesforce.com"), "{toml}");
+    let report = &m.report.to_human();
+    assert!(
+        report.contains("shipping: true: `use classic.account.shipping`"),
+        "{report}"
+    );
+    assert!(
+        report
+            .contains("billing: missing, the export's catalog default false: no Billing* fields."),
+        "{report}"
+    );
+    // version has no default in the catalog: the documented "2", with its assumption.
+    assert!(
+        report.contains("version: missing, default \"2\"")
+            && report.contains("missing-settings-defaults"),
+        "{report}"
+    );
+    assert!(!report.contains("someFutureSetting"), "{report}");
+}

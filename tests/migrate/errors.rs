@@ -30,6 +30,7 @@ fn bad_input_messages() {
         "bad/actions-settings.json",
         "bad/missing-destination.json",
         "bad/wrong-type.json",
+        "bad/catalog-wrong-type.json",
     ] {
         all.push_str(&format!("{name}\n  {}\n", error(name)));
     }
