@@ -20,10 +20,7 @@ pub(crate) fn str(buf: &mut Vec<u8>, s: &str) {
     if has_special(b) {
         return str_escaped(buf, b);
     }
-    buf.reserve(b.len() + 2);
-    buf.push(b'"');
-    buf.extend_from_slice(b);
-    buf.push(b'"');
+    quoted(buf, b);
 }
 
 /// Writes a fixed word known to need no escaping (an operation or a strategy) without
@@ -31,9 +28,15 @@ pub(crate) fn str(buf: &mut Vec<u8>, s: &str) {
 #[inline]
 pub(crate) fn plain(buf: &mut Vec<u8>, s: &'static str) {
     debug_assert!(!has_special(s.as_bytes()), "{s:?} needs escaping");
-    buf.reserve(s.len() + 2);
+    quoted(buf, s.as_bytes());
+}
+
+/// `b` in double quotes, as it is.
+#[inline(always)]
+fn quoted(buf: &mut Vec<u8>, b: &[u8]) {
+    buf.reserve(b.len() + 2);
     buf.push(b'"');
-    buf.extend_from_slice(s.as_bytes());
+    buf.extend_from_slice(b);
     buf.push(b'"');
 }
 

@@ -1,4 +1,4 @@
-//! Finding the bytes a JSON string cannot hold as they are: `"`, `\\` and control characters
+//! Finding the bytes a JSON string cannot hold as they are: `"`, `\` and control characters
 //! (below 0x20). The reader uses it to find where a string ends; the output writer uses it to
 //! copy strings that need no escaping in one piece.
 //!
@@ -40,20 +40,8 @@ pub(crate) fn has_special(b: &[u8]) -> bool {
             .map_or(0, |c| u64::from(u32::from_le_bytes(*c)))
     };
     let spaces = ONES * u64::from(b' ');
-    let chunk = |i: usize| {
-        b.get(i..)
-            .and_then(|s| s.first_chunk::<16>())
-            .map_or(0, special_bits16)
-    };
     if n >= 16 {
-        let mut i = 0;
-        while i + 16 <= n {
-            if chunk(i) != 0 {
-                return true;
-            }
-            i += 16;
-        }
-        return i < n && chunk(n - 16) != 0;
+        return find_special(b, 0) < n;
     }
     let w = if n >= 8 {
         special_mask(word(0)) | special_mask(word(n - 8))
