@@ -86,6 +86,14 @@ fn where_condition<'f>(file: &'f File, name: &str) -> Option<&'f ast::Expr> {
     }
 }
 
+/// `e` without the parentheses around it.
+fn unparen(e: &ast::Expr) -> &ast::Expr {
+    match &e.kind {
+        ExprKind::Paren(inner) => unparen(inner),
+        _ => e,
+    }
+}
+
 /// A literal as `==` compares it: strings exactly, numbers by value.
 #[derive(Debug, Clone, PartialEq)]
 enum Lit {
@@ -96,19 +104,17 @@ enum Lit {
 
 impl Lit {
     fn of(e: &ast::Expr) -> Option<Lit> {
-        match &e.kind {
+        match &unparen(e).kind {
             ExprKind::String(s) => Some(Lit::Str(s.clone())),
             ExprKind::Number(n) => n.parse().ok().map(Lit::Num),
             ExprKind::Bool(b) => Some(Lit::Bool(*b)),
-            ExprKind::Paren(inner) => Lit::of(inner),
             _ => None,
         }
     }
 
     fn list(e: &ast::Expr) -> Option<Vec<Lit>> {
-        match &e.kind {
+        match &unparen(e).kind {
             ExprKind::List(items) => items.iter().map(Lit::of).collect(),
-            ExprKind::Paren(inner) => Lit::list(inner),
             _ => None,
         }
     }
@@ -165,12 +171,8 @@ impl Facts {
                 return self.collect(b);
             }
             ExprKind::Exists(p) => path(p).map(|p| (p, Fact::Present)),
-            ExprKind::Not(inner) => match &inner.kind {
+            ExprKind::Not(inner) => match &unparen(inner).kind {
                 ExprKind::Exists(p) => path(p).map(|p| (p, Fact::Absent)),
-                ExprKind::Paren(x) => match &x.kind {
-                    ExprKind::Exists(p) => path(p).map(|p| (p, Fact::Absent)),
-                    _ => None,
-                },
                 _ => None,
             },
             ExprKind::Compare(op, a, b) => path(a).and_then(|p| {
