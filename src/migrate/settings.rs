@@ -132,81 +132,79 @@ impl Settings {
         origin: Origin,
     ) -> Result<(), InputError> {
         let s = self;
-        {
-            let err = |expected: &str| {
-                InputError::at(
-                    &dest.file,
-                    &raw.path,
-                    format!(
-                        "`{}` should be {expected}, found {}",
-                        raw.key,
-                        type_name(&raw.value)
-                    ),
-                )
-            };
-            match raw.key.as_str() {
-                "username" => {
-                    let v = raw.value.as_str().ok_or_else(|| err("a string"))?;
-                    if !v.is_empty() && !v.contains('•') {
-                        s.username = Some(v.to_string());
-                    }
+        let err = |expected: &str| {
+            InputError::at(
+                &dest.file,
+                &raw.path,
+                format!(
+                    "`{}` should be {expected}, found {}",
+                    raw.key,
+                    type_name(&raw.value)
+                ),
+            )
+        };
+        match raw.key.as_str() {
+            "username" => {
+                let v = raw.value.as_str().ok_or_else(|| err("a string"))?;
+                if !v.is_empty() && !v.contains('•') {
+                    s.username = Some(v.to_string());
                 }
-                "password" => s.password = secret(raw),
-                "securityToken" => s.security_token = secret(raw),
-                "sandbox" => s.sandbox = origin.val(boolean(raw).ok_or_else(|| err("a boolean"))?),
-                "alwaysEnabled" => {
-                    s.always_enabled = origin.val(boolean(raw).ok_or_else(|| err("a boolean"))?);
-                }
-                "billing" => s.billing = origin.val(boolean(raw).ok_or_else(|| err("a boolean"))?),
-                "shipping" => {
-                    s.shipping = origin.val(boolean(raw).ok_or_else(|| err("a boolean"))?);
-                }
-                "version" => {
-                    let v = match &raw.value {
-                        Value::String(t) => t.trim().to_string(),
-                        Value::Number(n) => n.to_string(),
-                        _ => return Err(err("\"1\" or \"2\"")),
-                    };
-                    s.version = origin.val(match v.as_str() {
-                        "1" => Version::V1,
-                        "2" => Version::V2,
-                        _ => {
-                            return Err(InputError::at(
-                                &dest.file,
-                                &raw.path,
-                                "`version` should be \"1\" or \"2\"",
-                            ));
-                        }
-                    });
-                }
-                "leadLookupFields" => {
-                    let rows = actions::rows(&raw.value, &raw.path).map_err(|e| {
-                        InputError::at(
-                            &dest.file,
-                            &e.path,
-                            format!("`leadLookupFields`: {}", e.message),
-                        )
-                    })?;
-                    for (n, (trait_name, field)) in rows.iter().enumerate() {
-                        if trait_name.trim().is_empty() || !is_api_name(field) {
-                            return Err(InputError::at(
-                                &dest.file,
-                                &raw.path,
-                                format!(
-                                    "`leadLookupFields` row {} needs a trait name on the left and a Salesforce field API name on the right",
-                                    n + 1
-                                ),
-                            ));
-                        }
-                    }
-                    s.lead_lookup = origin.val(rows);
-                }
-                "actions" => {
-                    s.actions = origin.val(actions::parse(&raw.value, &raw.path));
-                }
-                _ if origin == Origin::Catalog => {}
-                _ => s.unknown_keys.push(raw.key.clone()),
             }
+            "password" => s.password = secret(raw),
+            "securityToken" => s.security_token = secret(raw),
+            "sandbox" => s.sandbox = origin.val(boolean(raw).ok_or_else(|| err("a boolean"))?),
+            "alwaysEnabled" => {
+                s.always_enabled = origin.val(boolean(raw).ok_or_else(|| err("a boolean"))?);
+            }
+            "billing" => s.billing = origin.val(boolean(raw).ok_or_else(|| err("a boolean"))?),
+            "shipping" => {
+                s.shipping = origin.val(boolean(raw).ok_or_else(|| err("a boolean"))?);
+            }
+            "version" => {
+                let v = match &raw.value {
+                    Value::String(t) => t.trim().to_string(),
+                    Value::Number(n) => n.to_string(),
+                    _ => return Err(err("\"1\" or \"2\"")),
+                };
+                s.version = origin.val(match v.as_str() {
+                    "1" => Version::V1,
+                    "2" => Version::V2,
+                    _ => {
+                        return Err(InputError::at(
+                            &dest.file,
+                            &raw.path,
+                            "`version` should be \"1\" or \"2\"",
+                        ));
+                    }
+                });
+            }
+            "leadLookupFields" => {
+                let rows = actions::rows(&raw.value, &raw.path).map_err(|e| {
+                    InputError::at(
+                        &dest.file,
+                        &e.path,
+                        format!("`leadLookupFields`: {}", e.message),
+                    )
+                })?;
+                for (n, (trait_name, field)) in rows.iter().enumerate() {
+                    if trait_name.trim().is_empty() || !is_api_name(field) {
+                        return Err(InputError::at(
+                            &dest.file,
+                            &raw.path,
+                            format!(
+                                "`leadLookupFields` row {} needs a trait name on the left and a Salesforce field API name on the right",
+                                n + 1
+                            ),
+                        ));
+                    }
+                }
+                s.lead_lookup = origin.val(rows);
+            }
+            "actions" => {
+                s.actions = origin.val(actions::parse(&raw.value, &raw.path));
+            }
+            _ if origin == Origin::Catalog => {}
+            _ => s.unknown_keys.push(raw.key.clone()),
         }
         Ok(())
     }
