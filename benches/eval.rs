@@ -3,8 +3,9 @@
 //! (a) eval over events already in memory (read + evaluate, no output), events/s;
 //! (b) JSONL in → record-operation JSONL out, events/s and MB/s;
 //! (c) the hand-written serde_json program doing the same extraction, side by side;
-//! plus two threads against one for (b), and for (c) as a reference for what this machine's
-//! two cores give the same work; and compiling a 50-mapping file.
+//! plus (b) on two threads (`eval --jobs 2`: workers take chunks of the input as they become
+//! free) against one, and (c) on two threads (each half of the input) as a reference for what
+//! this machine's two cores give the same work; and compiling a 50-mapping file.
 //!
 //! `cargo bench --bench eval` (set `SFMAP_BENCH_EVENTS` to change the count, default 100000).
 //! Each figure is the median of several runs. The variants run round-robin, so that load from
@@ -20,9 +21,10 @@ use std::time::{Duration, Instant};
 
 use sfmap::cli::eval::eval_stream;
 use sfmap::eval::{Evaluator, EventResult, Scratch};
+use sfmap::event::chunks::Chunks;
 use sfmap::schema::Schema;
 
-const RUNS: usize = 7;
+const RUNS: usize = 15;
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -46,15 +48,27 @@ fn time_interleaved(variants: &mut [&mut dyn FnMut()]) -> Vec<Vec<Duration>> {
     times
 }
 
-/// The median over runs of `slow[i] / fast[i]`: a ratio taken within each run.
-fn median_ratio(slow: &[Duration], fast: &[Duration]) -> f64 {
+/// The per-run ratios `slow[i] / fast[i]` (each taken within one round), sorted.
+fn ratios(slow: &[Duration], fast: &[Duration]) -> Vec<f64> {
     let mut r: Vec<f64> = slow
         .iter()
         .zip(fast)
         .map(|(s, f)| s.as_secs_f64() / f.as_secs_f64())
         .collect();
     r.sort_by(f64::total_cmp);
+    r
+}
+
+/// The median of the per-run ratios.
+fn median_ratio(slow: &[Duration], fast: &[Duration]) -> f64 {
+    let r = ratios(slow, fast);
     r[r.len() / 2]
+}
+
+/// The middle half of the per-run ratios, as "low–high": how much the machine moved them.
+fn middle_half(slow: &[Duration], fast: &[Duration]) -> String {
+    let r = ratios(slow, fast);
+    format!("{:.2}–{:.2}", r[r.len() / 4], r[r.len() * 3 / 4])
 }
 
 fn events(n: usize) -> Option<String> {
@@ -117,11 +131,18 @@ fn main() {
     // the program (about 55 ms a round, for (b) and (c) alike).
     let mut out_b = Vec::with_capacity(input.len());
     let mut out_c = Vec::with_capacity(input.len());
-    let mut outs_b2: Vec<Vec<u8>> = halves.iter().map(|h| Vec::with_capacity(h.len())).collect();
+    let mut out_b2 = Vec::with_capacity(input.len());
     // (b) JSONL in → JSONL out.
     let mut b = || {
         out_b.clear();
-        eval_stream(plan, input.as_bytes(), &mut out_b, false).unwrap();
+        eval_stream(
+            plan,
+            Chunks::from_bytes(input.as_bytes()),
+            &mut out_b,
+            false,
+            1,
+        )
+        .unwrap();
         out_len = out_b.len();
     };
     // (c) the hand-written serde_json program.
@@ -129,16 +150,17 @@ fn main() {
         out_c.clear();
         c_ops = baseline::run(&input, &mut out_c).0;
     };
-    // (b) on two threads, each half of the input.
+    // (b) on two threads: the same output, byte for byte.
     let mut b2 = || {
-        std::thread::scope(|s| {
-            for (half, out) in halves.iter().zip(outs_b2.iter_mut()) {
-                s.spawn(move || {
-                    out.clear();
-                    eval_stream(plan, half.as_bytes(), out, false).unwrap();
-                });
-            }
-        });
+        out_b2.clear();
+        eval_stream(
+            plan,
+            Chunks::from_bytes(input.as_bytes()),
+            &mut out_b2,
+            false,
+            2,
+        )
+        .unwrap();
     };
     // (c) on two threads: how far this machine lets the same work scale, for reference.
     let mut outs_c2: Vec<Vec<u8>> = halves.iter().map(|h| Vec::with_capacity(h.len())).collect();
@@ -154,9 +176,12 @@ fn main() {
     };
     let times = time_interleaved(&mut [&mut a, &mut b, &mut c, &mut b2, &mut c2]);
     let [a, b, c, b2, c2] = [0, 1, 2, 3, 4].map(|i| median(times[i].clone()));
+    assert_eq!(out_b, out_b2, "one thread and two give the same output");
     let b_over_c = median_ratio(&times[2], &times[1]);
     let two_threads = median_ratio(&times[1], &times[3]);
     let two_threads_c = median_ratio(&times[2], &times[4]);
+    let spread = middle_half(&times[1], &times[3]);
+    let spread_c = middle_half(&times[2], &times[4]);
     // Compiling a 50-mapping file.
     let body = source.split_once("mapping lead_bench").unwrap().1;
     let fifty: String = (0..50)
@@ -198,11 +223,11 @@ fn main() {
     );
     println!("    ratio (b)/(c)          {b_over_c:>9.2}  (median of the per-run ratios)");
     println!(
-        "(b) two threads            {:>9.0} events/s  = {two_threads:.2}x one thread (per-run ratios)",
+        "(b) two threads            {:>9.0} events/s  = {two_threads:.2}x one thread (per-run ratios; middle half {spread})",
         rate(b2),
     );
     println!(
-        "(c) two threads            {:>9.0} events/s  = {two_threads_c:.2}x one thread (the machine's scaling)",
+        "(c) two threads            {:>9.0} events/s  = {two_threads_c:.2}x one thread (halves; middle half {spread_c})",
         rate(c2),
     );
     println!(

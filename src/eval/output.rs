@@ -23,67 +23,91 @@ pub fn write_jsonl(
 /// Appends one event's outcomes as JSON lines to `buf`.
 pub fn push_jsonl(buf: &mut Vec<u8>, line: usize, result: &EventResult<'_, '_>) {
     for outcome in &result.outcomes {
-        buf.extend_from_slice(b"{\"line\":");
-        json::uint(buf, line as u64);
-        if let Some(e) = result.message_id.as_deref() {
-            buf.extend_from_slice(b",\"event\":");
-            json::str(buf, e);
-        }
-        buf.extend_from_slice(b",\"mapping\":");
-        match outcome {
-            Outcome::Op(op) => {
-                json::str(buf, &op.mapping.name);
-                buf.extend_from_slice(b",\"object\":");
-                json::str(buf, &op.mapping.object);
-                // Fixed words: nothing to escape.
-                buf.extend_from_slice(b",\"operation\":");
-                json::plain(buf, op.operation.as_str());
-                buf.extend_from_slice(b",\"strategy\":");
-                json::plain(buf, op.mapping.strategy.as_str());
-                if !op.matchers.is_empty() {
-                    buf.extend_from_slice(b",\"match\":{");
-                    for (i, (k, v)) in op.matchers.iter().enumerate() {
-                        if i > 0 {
-                            buf.push(b',');
-                        }
-                        key(buf, k);
-                        json::value(buf, v);
+        push_line_start(buf, line);
+        push_outcome_rest(buf, result, outcome);
+    }
+}
+
+/// The start of every output line: `{"line":N`. The rest of the line comes from
+/// [`push_outcome_rest`] or [`push_malformed_rest`]; they are apart so that a line's number
+/// can be put in front of text written before that number was known (`eval` on threads).
+pub fn push_line_start(buf: &mut Vec<u8>, line: usize) {
+    buf.extend_from_slice(b"{\"line\":");
+    json::uint(buf, line as u64);
+}
+
+/// The rest of an outcome's line after its number, through the `\n`.
+pub fn push_outcome_rest(
+    buf: &mut Vec<u8>,
+    result: &EventResult<'_, '_>,
+    outcome: &Outcome<'_, '_>,
+) {
+    if let Some(e) = result.message_id.as_deref() {
+        buf.extend_from_slice(b",\"event\":");
+        json::str(buf, e);
+    }
+    buf.extend_from_slice(b",\"mapping\":");
+    match outcome {
+        Outcome::Op(op) => {
+            json::str(buf, &op.mapping.name);
+            buf.extend_from_slice(b",\"object\":");
+            json::str(buf, &op.mapping.object);
+            // Fixed words: nothing to escape.
+            buf.extend_from_slice(b",\"operation\":");
+            json::plain(buf, op.operation.as_str());
+            buf.extend_from_slice(b",\"strategy\":");
+            json::plain(buf, op.mapping.strategy.as_str());
+            if !op.matchers.is_empty() {
+                buf.extend_from_slice(b",\"match\":{");
+                for (i, (k, v)) in op.matchers.iter().enumerate() {
+                    if i > 0 {
+                        buf.push(b',');
                     }
-                    buf.push(b'}');
+                    key(buf, k);
+                    json::value(buf, v);
                 }
-                buf.extend_from_slice(b",\"fields\":");
-                fields(buf, &op.fields);
-                if !op.on_create.is_empty() {
-                    buf.extend_from_slice(b",\"on_create\":");
-                    fields(buf, &op.on_create);
-                }
-                if !op.missing_on_create.is_empty() {
-                    buf.extend_from_slice(b",\"missing_on_create\":[");
-                    for (i, name) in op.missing_on_create.iter().enumerate() {
-                        if i > 0 {
-                            buf.push(b',');
-                        }
-                        json::str(buf, name);
-                    }
-                    buf.push(b']');
-                }
-            }
-            Outcome::Error(e) => {
-                json::str(buf, &e.mapping.name);
-                buf.extend_from_slice(b",\"error\":{\"code\":");
-                json::str(buf, e.code);
-                buf.extend_from_slice(b",\"message\":");
-                json::str(buf, &e.message);
                 buf.push(b'}');
             }
-            Outcome::Skipped(skip) => {
-                json::str(buf, &skip.mapping.name);
-                buf.extend_from_slice(b",\"skipped\":");
-                json::str(buf, &skip.reason);
+            buf.extend_from_slice(b",\"fields\":");
+            fields(buf, &op.fields);
+            if !op.on_create.is_empty() {
+                buf.extend_from_slice(b",\"on_create\":");
+                fields(buf, &op.on_create);
+            }
+            if !op.missing_on_create.is_empty() {
+                buf.extend_from_slice(b",\"missing_on_create\":[");
+                for (i, name) in op.missing_on_create.iter().enumerate() {
+                    if i > 0 {
+                        buf.push(b',');
+                    }
+                    json::str(buf, name);
+                }
+                buf.push(b']');
             }
         }
-        buf.extend_from_slice(b"}\n");
+        Outcome::Error(e) => {
+            json::str(buf, &e.mapping.name);
+            buf.extend_from_slice(b",\"error\":{\"code\":");
+            json::str(buf, e.code);
+            buf.extend_from_slice(b",\"message\":");
+            json::str(buf, &e.message);
+            buf.push(b'}');
+        }
+        Outcome::Skipped(skip) => {
+            json::str(buf, &skip.mapping.name);
+            buf.extend_from_slice(b",\"skipped\":");
+            json::str(buf, &skip.reason);
+        }
     }
+    buf.extend_from_slice(b"}\n");
+}
+
+/// The rest of the line of an event that could not be read, after its number: a
+/// `MALFORMED_EVENT` error with `message`.
+pub fn push_malformed_rest(buf: &mut Vec<u8>, message: &str) {
+    buf.extend_from_slice(b",\"error\":{\"code\":\"MALFORMED_EVENT\",\"message\":");
+    json::str(buf, message);
+    buf.extend_from_slice(b"}}\n");
 }
 
 /// A field list as a JSON object; a lookup is `"Relationship":{"External_Id__c":value}`.

@@ -5,10 +5,9 @@
 //! [`LineReader`] reuses one buffer for every line, so reading a stream allocates nothing per
 //! line; it cannot be an `Iterator` because each line borrows that buffer.
 //!
-//! [`BlockReader`] goes further for the hot path (`eval`): it hands out blocks of whole lines
-//! straight from the `BufRead`'s own buffer, so a line is not copied at all unless it straddles
-//! two fills of that buffer, and whatever borrows from the lines (the reader's values) needs
-//! re-typing once per block instead of once per line.
+//! [`byte_lines`] goes further for the hot path (`eval`): it walks a chunk of whole lines (see
+//! [`super::chunks`]) in place, so no line is copied, and whatever borrows from the lines (the
+//! reader's values) needs re-typing once per chunk instead of once per line.
 
 use std::io::{self, BufRead};
 
@@ -128,128 +127,35 @@ impl<R: BufRead> LineReader<R> {
     }
 }
 
-/// Reads JSONL from a [`BufRead`] as blocks of whole lines, borrowed from its buffer.
-///
-/// A line split across two fills of the buffer is put together in a spill buffer and handed
-/// out as a block of its own. Like [`LineReader`], it cannot be an `Iterator`: a block borrows
-/// the reader until the next call.
+/// The non-blank lines of `text` (bytes of whole lines, as a chunk holds) as
+/// `(line_number, line)`, numbered on from `*line_no`, which is left at the number of the last
+/// line (blank lines included). A line that is not UTF-8 is an error for that line only.
+pub fn byte_lines<'t, 'n>(text: &'t [u8], line_no: &'n mut usize) -> ByteLines<'t, 'n> {
+    ByteLines {
+        rest: text,
+        line_no,
+    }
+}
+
+/// A line that is not UTF-8: its number and the offset of its first bad byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the text is not valid UTF-8 (at byte {offset})")]
+pub struct NotUtf8 {
+    /// 1-based line number.
+    pub line: usize,
+    /// Byte offset of the first invalid byte within the line.
+    pub offset: usize,
+}
+
+/// The lines of a chunk; see [`byte_lines`].
 #[derive(Debug)]
-pub struct BlockReader<R> {
-    inner: R,
-    /// The start of a line whose end has not been read yet, or (when `spill_out`) the line
-    /// handed out last.
-    spill: Vec<u8>,
-    spill_out: bool,
-    /// Bytes of `inner`'s buffer handed out in the last block, consumed by the next call.
-    pending: usize,
-    line_no: usize,
+pub struct ByteLines<'t, 'n> {
+    rest: &'t [u8],
+    line_no: &'n mut usize,
 }
 
-/// Whole lines of a JSONL input; iterate with [`Block::lines`].
-#[derive(Debug)]
-pub struct Block<'r> {
-    text: &'r [u8],
-    line_no: &'r mut usize,
-}
-
-impl<R: BufRead> BlockReader<R> {
-    /// Wraps a buffered reader. A large buffer (64 KiB or more) means few split lines.
-    pub fn new(inner: R) -> BlockReader<R> {
-        BlockReader {
-            inner,
-            spill: Vec::new(),
-            spill_out: false,
-            pending: 0,
-            line_no: 0,
-        }
-    }
-
-    /// The number of the last line handed out (blank lines included).
-    pub fn line_number(&self) -> usize {
-        self.line_no
-    }
-
-    /// The next block of lines, or `None` at the end of the input.
-    pub fn next_block(&mut self) -> io::Result<Option<Block<'_>>> {
-        self.inner.consume(std::mem::take(&mut self.pending));
-        if std::mem::take(&mut self.spill_out) {
-            self.spill.clear();
-        }
-        loop {
-            // Decide first and borrow the buffer again to hand it out: the borrow checker does
-            // not let a loop return a borrow in one branch and read on in another.
-            let (len, end) = {
-                let buf = match self.inner.fill_buf() {
-                    Ok(buf) => buf,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
-                };
-                let end = if self.spill.is_empty() {
-                    memchr::memrchr(b'\n', buf)
-                } else {
-                    find_newline(buf, 0)
-                };
-                (buf.len(), end)
-            };
-            if len == 0 {
-                if self.spill.is_empty() {
-                    return Ok(None);
-                }
-                self.spill_out = true;
-                return Ok(Some(Block {
-                    text: &self.spill,
-                    line_no: &mut self.line_no,
-                }));
-            }
-            match end {
-                None => {
-                    let buf = self.inner.fill_buf()?;
-                    self.spill.extend_from_slice(buf);
-                    self.inner.consume(len);
-                }
-                Some(i) if !self.spill.is_empty() => {
-                    let buf = self.inner.fill_buf()?;
-                    self.spill.extend_from_slice(&buf[..=i]);
-                    self.inner.consume(i + 1);
-                    self.spill_out = true;
-                    return Ok(Some(Block {
-                        text: &self.spill,
-                        line_no: &mut self.line_no,
-                    }));
-                }
-                Some(i) => {
-                    self.pending = i + 1;
-                    let buf = self.inner.fill_buf()?;
-                    return Ok(Some(Block {
-                        text: &buf[..=i],
-                        line_no: &mut self.line_no,
-                    }));
-                }
-            }
-        }
-    }
-}
-
-impl<'r> Block<'r> {
-    /// The block's non-blank lines as `(line_number, line)`; a line that is not UTF-8 is an
-    /// error for that line only.
-    pub fn lines(self) -> BlockLines<'r> {
-        BlockLines {
-            rest: self.text,
-            line_no: self.line_no,
-        }
-    }
-}
-
-/// The lines of a [`Block`].
-#[derive(Debug)]
-pub struct BlockLines<'r> {
-    rest: &'r [u8],
-    line_no: &'r mut usize,
-}
-
-impl<'r> Iterator for BlockLines<'r> {
-    type Item = Result<(usize, &'r str), LineError>;
+impl<'t> Iterator for ByteLines<'t, '_> {
+    type Item = Result<(usize, &'t str), NotUtf8>;
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.rest.is_empty() {
@@ -266,7 +172,7 @@ impl<'r> Iterator for BlockLines<'r> {
             let line_no = *self.line_no;
             return Some(match utf8(line) {
                 Ok(text) => Ok((line_no, text)),
-                Err(offset) => Err(LineError::InvalidUtf8 {
+                Err(offset) => Err(NotUtf8 {
                     line: line_no,
                     offset,
                 }),
@@ -351,81 +257,27 @@ mod tests {
         assert_eq!(r.line_number(), 2);
     }
 
-    /// A `BufRead` over `data` that hands out at most `step` bytes per fill.
-    struct Trickle<'d> {
-        data: &'d [u8],
-        pos: usize,
-        filled: usize,
-        step: usize,
-    }
-
-    impl io::Read for Trickle<'_> {
-        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-            let n = self.fill_buf()?.len().min(out.len());
-            out[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
-            self.consume(n);
-            Ok(n)
-        }
-    }
-
-    impl BufRead for Trickle<'_> {
-        fn fill_buf(&mut self) -> io::Result<&[u8]> {
-            if self.filled == self.pos {
-                self.filled = (self.pos + self.step).min(self.data.len());
-            }
-            Ok(&self.data[self.pos..self.filled])
-        }
-        fn consume(&mut self, n: usize) {
-            self.pos += n;
-            assert!(self.pos <= self.filled);
-        }
-    }
-
-    fn collect_blocks(input: &[u8], step: usize) -> Vec<Result<(usize, String), String>> {
-        let mut r = BlockReader::new(Trickle {
-            data: input,
-            pos: 0,
-            filled: 0,
-            step,
-        });
-        let mut out = Vec::new();
-        while let Some(block) = r.next_block().unwrap() {
-            for item in block.lines() {
-                out.push(
-                    item.map(|(n, l)| (n, l.to_owned()))
-                        .map_err(|e| e.to_string()),
-                );
-            }
-        }
-        out
-    }
-
     #[test]
-    fn blocks_match_the_line_reader_for_every_buffer_size() {
+    fn byte_lines_match_the_line_reader_and_number_on() {
         let text: &[u8] =
             b"{\"a\":1}\r\n\n  \r\n{\"b\":\"0123456789abcdefghij\"}\n\t\nab\xffcd\n{\"c\":3}\n\n{\"d\":4}";
-        let want = collect_reader(text);
-        for step in 1..=text.len() + 1 {
-            assert_eq!(collect_blocks(text, step), want, "step {step}");
-        }
-        for end in [&b"x\n"[..], b"x", b"\n\n", b""] {
-            assert_eq!(collect_blocks(end, 1), collect_reader(end), "{end:?}");
-            assert_eq!(collect_blocks(end, 64), collect_reader(end), "{end:?}");
-        }
-    }
-
-    #[test]
-    fn whole_lines_in_the_buffer_are_borrowed_not_copied() {
-        let text = b"{\"a\":1}\n{\"b\":2}\n{\"c\":";
-        let mut r = BlockReader::new(&text[..]);
-        let block = r.next_block().unwrap().unwrap();
-        let lines: Vec<_> = block.lines().map(Result::unwrap).collect();
-        assert_eq!(lines, [(1, "{\"a\":1}"), (2, "{\"b\":2}")]);
-        assert_eq!(lines[0].1.as_ptr(), text.as_ptr());
-        let last: Vec<_> = r.next_block().unwrap().unwrap().lines().collect();
-        assert_eq!(last.len(), 1);
-        assert!(r.next_block().unwrap().is_none());
-        assert_eq!(r.line_number(), 3);
+        let mut line_no = 0;
+        let got: Vec<_> = byte_lines(text, &mut line_no)
+            .map(|item| {
+                item.map(|(n, l)| (n, l.to_owned()))
+                    .map_err(|e| format!("line {}: {e}", e.line))
+            })
+            .collect();
+        assert_eq!(got, collect_reader(text));
+        assert_eq!(line_no, 9, "blank lines count");
+        // Numbering goes on from where it was left; lines are borrowed, not copied.
+        let mut line_no = 41;
+        let next: Vec<_> = byte_lines(b"\n{}\n", &mut line_no).collect();
+        assert_eq!(next, [Ok((43, "{}"))]);
+        assert_eq!(line_no, 43);
+        let text = b"{\"a\":1}\n";
+        let (_, line) = byte_lines(text, &mut 0).next().unwrap().unwrap();
+        assert_eq!(line.as_ptr(), text.as_ptr());
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! - [`path`]: pre-parsed paths ([`EventPath`], [`Segment`]) and their display form;
 //! - [`value`]: [`Value`], a JSON value that borrows strings from the input line;
 //! - [`reader`]: [`ReadPlan`], the selective reader, and its reusable output [`ReadOut`];
-//! - [`jsonl`]: line splitting with 1-based line numbers, for `&str` and for `BufRead`;
+//! - [`jsonl`]: line splitting with 1-based line numbers, for `&str`, `BufRead` and chunks;
+//! - [`chunks`]: a stream cut into chunks of whole lines, for evaluation on several threads;
 //! - `special`: finding the bytes a JSON string cannot hold as they are (`"`, `\`, controls).
 //!
 //! Why it is built this way:
@@ -26,6 +27,7 @@
 //! The escape hatch (`jmes(...)`) needs the whole event; a plan that uses it asks for
 //! [`ReadOut::full`], which costs a full serde_json parse per event.
 
+pub mod chunks;
 pub mod jsonl;
 pub mod path;
 pub mod reader;

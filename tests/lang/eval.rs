@@ -1,12 +1,18 @@
 //! `eval`: each case under tests/fixtures/eval/<case>/ has mapping.sfmap and events.jsonl; the
-//! JSONL output (with --explain) is snapshotted.
+//! JSONL output (with --explain) is snapshotted. The output must not depend on how many threads
+//! evaluate or how the input is cut into chunks: it is compared with a plain line-by-line loop.
 
-use sfmap::cli::eval::eval_stream;
+use std::io::Read;
 
-use crate::support::{load_file, render, root};
+use sfmap::cli::eval::{Stats, eval_stream};
+use sfmap::eval::{Evaluator, EventResult, Outcome, Scratch, push_jsonl};
+use sfmap::event::chunks::Chunks;
+use sfmap::event::jsonl::{LineError, LineReader};
+use sfmap::plan::Plan;
 
-#[test]
-fn eval_cases() {
+use crate::support::{header, load_file, render, root};
+
+fn cases() -> Vec<std::path::PathBuf> {
     let dir = root().join("tests/fixtures/eval");
     let mut cases: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -15,22 +21,290 @@ fn eval_cases() {
         .collect();
     cases.sort();
     assert!(!cases.is_empty());
-    for case in cases {
-        let loaded = load_file(&case.join("mapping.sfmap"));
-        assert!(
-            !loaded
-                .diagnostics
-                .iter()
-                .any(sfmap::diag::Diagnostic::is_error),
-            "{}",
-            render(&loaded)
-        );
+    cases
+}
+
+fn plan_of(case: &std::path::Path) -> Plan {
+    let loaded = load_file(&case.join("mapping.sfmap"));
+    assert!(
+        !loaded
+            .diagnostics
+            .iter()
+            .any(sfmap::diag::Diagnostic::is_error),
+        "{}",
+        render(&loaded)
+    );
+    loaded.compiled.plan
+}
+
+#[test]
+fn eval_cases() {
+    for case in cases() {
+        let plan = plan_of(&case);
         let events = std::fs::read(case.join("events.jsonl")).unwrap();
         let mut out = Vec::new();
-        eval_stream(&loaded.compiled.plan, &events[..], &mut out, true).unwrap();
+        eval_stream(&plan, Chunks::from_bytes(&events), &mut out, true, 1).unwrap();
         let name = case.file_name().unwrap().to_string_lossy().to_string();
         insta::with_settings!({snapshot_suffix => name, prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!("eval", String::from_utf8(out).unwrap());
         });
     }
+}
+
+/// The reference: one line at a time through [`LineReader`], with the malformed-line output
+/// written by serde_json. Returns the output and the counts.
+fn line_by_line(plan: &Plan, input: &[u8], explain: bool) -> (String, [usize; 4]) {
+    let evaluator = Evaluator::new(plan);
+    let mut reader = LineReader::new(input);
+    let mut out = Vec::new();
+    let mut counts = [0; 4]; // events, ops, errors, malformed
+    let malformed = |out: &mut Vec<u8>, line: usize, message: String| {
+        let message = serde_json::to_string(&message).unwrap();
+        let row = format!(
+            "{{\"line\":{line},\"error\":{{\"code\":\"MALFORMED_EVENT\",\"message\":{message}}}}}\n"
+        );
+        out.extend_from_slice(row.as_bytes());
+    };
+    while let Some(next) = reader.next_line() {
+        counts[0] += 1;
+        match next {
+            Err(LineError::InvalidUtf8 { line, offset }) => {
+                counts[3] += 1;
+                let message = format!("the text is not valid UTF-8 (at byte {offset})");
+                malformed(&mut out, line, message);
+            }
+            Err(LineError::Io(e)) => panic!("{e}"),
+            Ok((line, text)) => {
+                let mut scratch = Scratch::default();
+                let mut result = EventResult::default();
+                match evaluator.eval_json(text, &mut scratch, explain, &mut result) {
+                    Ok(()) => {
+                        for o in &result.outcomes {
+                            match o {
+                                Outcome::Op(_) => counts[1] += 1,
+                                Outcome::Error(_) => counts[2] += 1,
+                                Outcome::Skipped(_) => {}
+                            }
+                        }
+                        push_jsonl(&mut out, line, &result);
+                    }
+                    Err(e) => {
+                        counts[3] += 1;
+                        malformed(&mut out, line, e.to_string());
+                    }
+                }
+            }
+        }
+    }
+    (String::from_utf8(out).unwrap(), counts)
+}
+
+fn counts(s: Stats) -> [usize; 4] {
+    [s.events, s.ops, s.errors, s.malformed]
+}
+
+/// A reader that gives at most `step` bytes per read, like a slow pipe.
+struct Trickle<'d> {
+    data: &'d [u8],
+    step: usize,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.step.min(out.len()).min(self.data.len());
+        out[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn output_is_the_same_for_any_jobs_and_chunks() {
+    for case in cases() {
+        let plan = plan_of(&case);
+        let mut events = std::fs::read(case.join("events.jsonl")).unwrap();
+        // Lines that cannot be read, blank lines, a Windows line end, a long line, and no
+        // newline at the end.
+        events.extend_from_slice(b"\n  \n{\"type\":\"identify\"\r\nnot json\nab\xffcd\n\t\n");
+        events.extend_from_slice(events.clone().as_slice());
+        let long = format!(
+            "{{\"type\":\"identify\",\"traits\":{{\"email\":\"x@example.com\",\"pad\":\"{}\"}}}}\n",
+            "p".repeat(5000)
+        );
+        events.extend_from_slice(long.as_bytes());
+        events.extend_from_slice(
+            b"{\"type\":\"identify\",\"traits\":{\"email\":\"end@example.com\"}}",
+        );
+        for explain in [false, true] {
+            let (want, want_counts) = line_by_line(&plan, &events, explain);
+            assert!(want.contains("MALFORMED_EVENT"));
+            for jobs in [1, 2, 3, 4] {
+                for size in [1, 7, 100, 4096, 1 << 20] {
+                    let what = format!(
+                        "{}: jobs {jobs}, chunk {size}, explain {explain}",
+                        case.display()
+                    );
+                    let mut out = Vec::new();
+                    let chunks = Chunks::from_bytes(&events).with_size(size);
+                    let stats = eval_stream(&plan, chunks, &mut out, explain, jobs).unwrap();
+                    assert_eq!(String::from_utf8(out).unwrap(), want, "{what}");
+                    assert_eq!(counts(stats), want_counts, "{what}");
+                    let mut out = Vec::new();
+                    let read = Trickle {
+                        data: &events,
+                        step: size.min(333),
+                    };
+                    let chunks = Chunks::from_reader(read).with_size(size);
+                    let stats = eval_stream(&plan, chunks, &mut out, explain, jobs).unwrap();
+                    assert_eq!(String::from_utf8(out).unwrap(), want, "{what}, read");
+                    assert_eq!(counts(stats), want_counts, "{what}, read");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn read_and_write_errors_stop_the_work_and_are_returned() {
+    let plan = plan_of(&cases()[0]);
+    let events = std::fs::read(cases()[0].join("events.jsonl")).unwrap();
+    struct FailAfter<'d>(&'d [u8]);
+    impl Read for FailAfter<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("read failed"));
+            }
+            let n = out.len().min(self.0.len()).min(64);
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    struct FailingWriter(usize);
+    impl std::io::Write for FailingWriter {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            if self.0 < b.len() {
+                return Err(std::io::Error::other("write failed"));
+            }
+            self.0 -= b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    for jobs in [1, 2, 4] {
+        let mut out = Vec::new();
+        let chunks = Chunks::from_reader(FailAfter(&events)).with_size(64);
+        let err = eval_stream(&plan, chunks, &mut out, true, jobs).unwrap_err();
+        assert_eq!(err.to_string(), "read failed", "jobs {jobs}");
+        // What came before the failure is written, in order: a prefix of the full output.
+        let (all, _) = line_by_line(&plan, &events, true);
+        assert!(
+            all.starts_with(std::str::from_utf8(&out).unwrap()),
+            "jobs {jobs}"
+        );
+        let mut out = FailingWriter(100);
+        let chunks = Chunks::from_bytes(&events).with_size(64);
+        let err = eval_stream(&plan, chunks, &mut out, true, jobs).unwrap_err();
+        assert_eq!(err.to_string(), "write failed", "jobs {jobs}");
+    }
+}
+
+/// The binary: `--jobs` changes nothing in the output; unreadable lines are reported on
+/// standard error in input order, with their numbers, then the summary.
+#[test]
+fn the_cli_gives_the_same_output_for_any_jobs_and_reports_bad_lines_in_order() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+
+    let case = cases()[0].clone();
+    let plan = plan_of(&case);
+    let mut events = Vec::new();
+    for _ in 0..400 {
+        events.extend_from_slice(&std::fs::read(case.join("events.jsonl")).unwrap());
+    }
+    events.extend_from_slice(b"not json\nab\xffcd\n");
+    let (want, counts) = line_by_line(&plan, &events, false);
+    let dir = std::env::temp_dir().join(format!("sfmap-eval-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("events.jsonl");
+    std::fs::write(&file, &events).unwrap();
+    let mapping = case.join("mapping.sfmap");
+    let schema = header(&std::fs::read_to_string(&mapping).unwrap(), "schema");
+    let run = |jobs: &str, stdin: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sfmap"));
+        cmd.arg("eval").arg(&mapping).args(["--jobs", jobs]);
+        if let Some(schema) = &schema {
+            cmd.arg("--schema").arg(root().join(schema));
+        }
+        if stdin {
+            cmd.stdin(Stdio::piped());
+        } else {
+            cmd.arg("--events").arg(&file);
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if stdin {
+            let mut input = child.stdin.take().unwrap();
+            let events = events.clone();
+            std::thread::spawn(move || input.write_all(&events).unwrap());
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "jobs {jobs}");
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (out, err) = run("1", false);
+    assert_eq!(out, want);
+    // Each copy of the fixture has its own bad lines; the stderr lines come in input order.
+    let bad: Vec<&str> = err.lines().collect();
+    assert_eq!(bad.len(), counts[3] + 1);
+    let numbers: Vec<usize> = bad[..bad.len() - 1]
+        .iter()
+        .map(|l| {
+            l.strip_prefix("line ")
+                .unwrap()
+                .split(':')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
+    assert_eq!(
+        bad[bad.len() - 2],
+        format!(
+            "line {}: the text is not valid UTF-8 (at byte 2)",
+            numbers[numbers.len() - 1]
+        )
+    );
+    assert_eq!(
+        bad[bad.len() - 1],
+        format!(
+            "{} events: {} operations, {} errors, {} malformed lines",
+            counts[0], counts[1], counts[2], counts[3]
+        )
+    );
+    for (jobs, stdin) in [("3", false), ("2", true), ("1", true)] {
+        assert_eq!(
+            run(jobs, stdin),
+            (out.clone(), err.clone()),
+            "jobs {jobs}, stdin {stdin}"
+        );
+    }
+    let bad = Command::new(env!("CARGO_BIN_EXE_sfmap"))
+        .arg("eval")
+        .arg(&mapping)
+        .args(["--jobs", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use sfmap::cli::eval::eval_stream;
 use sfmap::cli::load;
 use sfmap::diag::Diagnostic;
+use sfmap::event::chunks::Chunks;
 use sfmap::migrate::{self, InputError, InputFile, Migration, Options};
 use sfmap::schema::Schema;
 
@@ -117,7 +118,14 @@ pub fn eval(text: &str, schema: &Schema, events: &str) -> Vec<serde_json::Value>
     let loaded = load::load_text("migrated.sfmap", text.to_string(), schema);
     assert!(!loaded.diagnostics.iter().any(Diagnostic::is_error));
     let mut out = Vec::new();
-    eval_stream(&loaded.compiled.plan, events.as_bytes(), &mut out, false).unwrap();
+    eval_stream(
+        &loaded.compiled.plan,
+        Chunks::from_bytes(events.as_bytes()),
+        &mut out,
+        false,
+        1,
+    )
+    .unwrap();
     String::from_utf8(out)
         .unwrap()
         .lines()
