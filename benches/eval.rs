@@ -4,12 +4,17 @@
 //! (b) JSONL in → record-operation JSONL out, events/s and MB/s;
 //! (c) the hand-written serde_json program doing the same extraction, side by side;
 //! plus (b) on two threads (`eval --jobs 2`: workers take chunks of the input as they become
-//! free) against one, and (c) on two threads (each half of the input) as a reference for what
-//! this machine's two cores give the same work; and compiling a 50-mapping file.
+//! free) against one, and two references for what this machine's two cores give: (c) on two
+//! threads (each half of the input), and (d) a loop on registers only, which shares nothing
+//! and touches no memory; and compiling a 50-mapping file.
 //!
 //! `cargo bench --bench eval` (set `SFMAP_BENCH_EVENTS` to change the count, default 100000).
-//! Each figure is the median of several runs. The variants run round-robin, so that load from
-//! other work on the machine affects them alike, and ratios are medians of per-run ratios.
+//! Each figure is the median of 21 rounds. The variants run round-robin, each one-thread variant
+//! just before its two-thread one, so that load from other work on the machine affects them
+//! alike; ratios are medians of per-run ratios, printed with their middle half. On the shared
+//! virtual machine this was built on, one core at a time can run markedly slower for a while
+//! (seen in a trace of `eval --jobs 2`: one worker did 239 chunks to the other's 415 in the same
+//! time), which is what spreads the two-thread ratios.
 
 #[path = "support/baseline.rs"]
 mod baseline;
@@ -24,7 +29,7 @@ use sfmap::eval::{Evaluator, EventResult, Scratch};
 use sfmap::event::chunks::Chunks;
 use sfmap::schema::Schema;
 
-const RUNS: usize = 15;
+const RUNS: usize = 21;
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -46,6 +51,20 @@ fn time_interleaved(variants: &mut [&mut dyn FnMut()]) -> Vec<Vec<Duration>> {
         }
     }
     times
+}
+
+/// Iterations of [`spin`] that take about as long as (b) on one thread.
+const SPIN: u64 = 250_000_000;
+
+/// Integer work on registers only: no memory, no allocation, nothing shared. Two threads can
+/// only fall short of twice one thread's speed here through the machine itself.
+fn spin(n: u64) -> u64 {
+    let (mut x, mut y) = (std::hint::black_box(1u64), std::hint::black_box(2u64));
+    for _ in 0..n {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+        y = y.rotate_left(7) ^ x;
+    }
+    std::hint::black_box(x ^ y)
 }
 
 /// The per-run ratios `slow[i] / fast[i]` (each taken within one round), sorted.
@@ -174,14 +193,29 @@ fn main() {
             }
         });
     };
-    let times = time_interleaved(&mut [&mut a, &mut b, &mut c, &mut b2, &mut c2]);
-    let [a, b, c, b2, c2] = [0, 1, 2, 3, 4].map(|i| median(times[i].clone()));
+    // (d) work that touches no memory at all, split in two: what the two cores give when
+    // nothing but the cores themselves counts.
+    let mut d = || {
+        spin(SPIN);
+    };
+    let mut d2 = || {
+        std::thread::scope(|s| {
+            s.spawn(|| spin(SPIN / 2));
+            spin(SPIN / 2);
+        });
+    };
+    // Each one-thread variant is followed by its two-thread one, so a pair sees the machine
+    // alike.
+    let times = time_interleaved(&mut [&mut a, &mut b, &mut b2, &mut c, &mut c2, &mut d, &mut d2]);
+    let [a, b, b2, c, c2] = [0, 1, 2, 3, 4].map(|i| median(times[i].clone()));
     assert_eq!(out_b, out_b2, "one thread and two give the same output");
-    let b_over_c = median_ratio(&times[2], &times[1]);
-    let two_threads = median_ratio(&times[1], &times[3]);
-    let two_threads_c = median_ratio(&times[2], &times[4]);
-    let spread = middle_half(&times[1], &times[3]);
-    let spread_c = middle_half(&times[2], &times[4]);
+    let b_over_c = median_ratio(&times[3], &times[1]);
+    let two_threads = median_ratio(&times[1], &times[2]);
+    let two_threads_c = median_ratio(&times[3], &times[4]);
+    let two_threads_d = median_ratio(&times[5], &times[6]);
+    let spread = middle_half(&times[1], &times[2]);
+    let spread_c = middle_half(&times[3], &times[4]);
+    let spread_d = middle_half(&times[5], &times[6]);
     // Compiling a 50-mapping file.
     let body = source.split_once("mapping lead_bench").unwrap().1;
     let fifty: String = (0..50)
@@ -229,6 +263,9 @@ fn main() {
     println!(
         "(c) two threads            {:>9.0} events/s  = {two_threads_c:.2}x one thread (halves; middle half {spread_c})",
         rate(c2),
+    );
+    println!(
+        "(d) register-only loop     two threads = {two_threads_d:.2}x one thread (no memory touched; middle half {spread_d})",
     );
     println!(
         "compile 50 mappings        {:>9.2} ms (median of 21)",

@@ -175,6 +175,8 @@ struct State<'w, W> {
     empty: Vec<Evaluated>,
     stats: Stats,
     failed: Option<io::Error>,
+    /// Workers paused in `submit`: only then is there anyone to wake (a wake is a system call).
+    paused: usize,
     /// Reused for each line's `{"line":N`.
     head: Vec<u8>,
 }
@@ -190,6 +192,7 @@ impl<'w, W: Write> Ordered<'w, W> {
                 empty: Vec::new(),
                 stats: Stats::default(),
                 failed: None,
+                paused: 0,
                 head: Vec::with_capacity(32),
             }),
             progress: Condvar::new(),
@@ -219,11 +222,15 @@ impl<'w, W: Write> Ordered<'w, W> {
         if let Err(e) = state.write_ready() {
             state.failed = Some(e);
         }
-        self.progress.notify_all();
+        if state.paused > 0 {
+            self.progress.notify_all();
+        }
         // Wait while too many chunks wait for an earlier one; the worker evaluating that one
         // never waits here, so it always comes.
         while state.waiting.len() >= MAX_WAITING && state.failed.is_none() {
+            state.paused += 1;
             state = self.progress.wait(state).unwrap_or_else(|e| e.into_inner());
+            state.paused -= 1;
         }
         if state.failed.is_some() {
             return None;
@@ -267,5 +274,73 @@ impl<W: Write> State<'_, W> {
             self.empty.push(done);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chunk of one input line whose output line is `,"n":seq}`.
+    fn evaluated(seq: u64) -> Evaluated {
+        let mut done = Evaluated {
+            seq,
+            lines: 1,
+            ..Evaluated::default()
+        };
+        done.text
+            .extend_from_slice(format!(",\"n\":{seq}}}\n").as_bytes());
+        done.ends.push((1, done.text.len()));
+        done
+    }
+
+    #[test]
+    fn a_worker_far_ahead_pauses_until_the_earlier_chunk_is_written() {
+        let mut out = Vec::new();
+        let ordered = Ordered::new(&mut out);
+        std::thread::scope(|s| {
+            let ahead = s.spawn(|| {
+                for seq in 1..=MAX_WAITING as u64 {
+                    assert!(ordered.submit(evaluated(seq)).is_some());
+                }
+            });
+            // The last of those submits pauses: chunk 0 has not come.
+            let start = std::time::Instant::now();
+            while ordered.lock().paused == 0 {
+                assert!(start.elapsed().as_secs() < 10, "never paused");
+                std::thread::yield_now();
+            }
+            assert_eq!(ordered.lock().waiting.len(), MAX_WAITING);
+            assert!(ordered.submit(evaluated(0)).is_some());
+            ahead.join().unwrap();
+        });
+        let stats = ordered.finish().unwrap();
+        assert_eq!(stats.events, 0);
+        let want: String = (0..=MAX_WAITING)
+            .map(|i| format!("{{\"line\":{},\"n\":{i}}}\n", i + 1))
+            .collect();
+        assert_eq!(String::from_utf8(out).unwrap(), want);
+    }
+
+    #[test]
+    fn a_failure_wakes_a_paused_worker_and_stops_it() {
+        let mut out = Vec::new();
+        let ordered = Ordered::new(&mut out);
+        std::thread::scope(|s| {
+            let ahead = s.spawn(|| {
+                (1..=MAX_WAITING as u64)
+                    .map(|seq| ordered.submit(evaluated(seq)).is_some())
+                    .collect::<Vec<_>>()
+            });
+            while ordered.lock().paused == 0 {
+                std::thread::yield_now();
+            }
+            ordered.fail(io::Error::other("input failed"));
+            let taken = ahead.join().unwrap();
+            assert!(taken[..MAX_WAITING - 1].iter().all(|&t| t));
+            assert!(!taken[MAX_WAITING - 1], "the paused worker is told to stop");
+        });
+        assert_eq!(ordered.finish().unwrap_err().to_string(), "input failed");
+        assert!(out.is_empty(), "nothing after the gap is written");
     }
 }
