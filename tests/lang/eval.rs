@@ -308,3 +308,31 @@ fn the_cli_gives_the_same_output_for_any_jobs_and_reports_bad_lines_in_order() {
     assert_eq!(bad.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A bug in one thread (here: a writer that panics) surfaces as that panic; the other threads
+/// stop instead of waiting for ever for the chunk the failed one held.
+#[test]
+fn a_panicking_thread_stops_the_others() {
+    struct PanicOnThirdWrite(usize);
+    impl std::io::Write for PanicOnThirdWrite {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += 1;
+            assert!(self.0 < 3, "the writer broke");
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let plan = plan_of(&cases()[0]);
+    let one = std::fs::read(cases()[0].join("events.jsonl")).unwrap();
+    let events = one.repeat(20);
+    for jobs in [2, 3] {
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let chunks = Chunks::from_bytes(&events).with_size(1);
+            eval_stream(&plan, chunks, &mut PanicOnThirdWrite(0), true, jobs)
+        }));
+        let panic = run.expect_err("the panic comes through");
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"the writer broke"));
+    }
+}

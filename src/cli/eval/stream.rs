@@ -54,6 +54,7 @@ pub fn eval_stream<W: Write + Send>(
 
 /// One worker: takes chunks until there are none or the work has failed.
 fn work<W: Write>(plan: &Plan, input: &Chunks<'_>, ordered: &Ordered<'_, W>, explain: bool) {
+    let _stop = StopOthersOnPanic(ordered);
     let evaluator = Evaluator::new(plan);
     let mut done = Evaluated::default();
     let mut buffer = Vec::new();
@@ -82,6 +83,18 @@ fn work<W: Write>(plan: &Plan, input: &Chunks<'_>, ordered: &Ordered<'_, W>, exp
         match ordered.submit(done) {
             Some(empty) => done = empty,
             None => return,
+        }
+    }
+}
+
+/// Stops the other workers if this one panics (a bug): otherwise one paused for the chunk that
+/// this one held would wait for ever, and the panic would never surface.
+struct StopOthersOnPanic<'o, 'w, W: Write>(&'o Ordered<'w, W>);
+
+impl<W: Write> Drop for StopOthersOnPanic<'_, '_, W> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.fail(io::Error::other("an evaluation thread failed"));
         }
     }
 }
