@@ -4,7 +4,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::Compiler;
-use super::expr::{Guaranteed, event_path, guaranteed};
+use super::expr::{Guaranteed, event_path};
+use super::facts::Facts;
 use super::suggest::closest;
 use super::types::{Kind, Ty, accepted_by};
 use crate::diag::{Code, Diagnostic};
@@ -95,7 +96,7 @@ impl MappingCtx<'_, '_, '_> {
                 names: e.names.iter().map(|(n, _)| n.clone()).collect(),
             })
             .collect();
-        let g: Guaranteed = guaranteed(trigger.condition.as_ref());
+        let g: Guaranteed = Facts::of(trigger.condition.as_ref()).present();
         let mut scratch = Vec::new();
         let condition = trigger
             .condition

@@ -1,5 +1,6 @@
 //! Warnings over whole files: overlapping and unreachable triggers.
 
+use super::facts::Facts;
 use crate::diag::{Code, Diagnostic};
 use crate::plan;
 use crate::syntax::ast::{self, ClauseKind, CompareOp, ExprKind, File, LogicOp};
@@ -83,118 +84,6 @@ fn where_condition<'f>(file: &'f File, name: &str) -> Option<&'f ast::Expr> {
     match (triggers.next(), triggers.next()) {
         (Some(t), None) => t.condition.as_ref(),
         _ => None,
-    }
-}
-
-/// `e` without the parentheses around it.
-fn unparen(e: &ast::Expr) -> &ast::Expr {
-    match &e.kind {
-        ExprKind::Paren(inner) => unparen(inner),
-        _ => e,
-    }
-}
-
-/// A literal as `==` compares it: strings exactly, numbers by value.
-#[derive(Debug, Clone, PartialEq)]
-enum Lit {
-    Str(String),
-    Num(f64),
-    Bool(bool),
-}
-
-impl Lit {
-    fn of(e: &ast::Expr) -> Option<Lit> {
-        match &unparen(e).kind {
-            ExprKind::String(s) => Some(Lit::Str(s.clone())),
-            ExprKind::Number(n) => n.parse().ok().map(Lit::Num),
-            ExprKind::Bool(b) => Some(Lit::Bool(*b)),
-            _ => None,
-        }
-    }
-
-    fn list(e: &ast::Expr) -> Option<Vec<Lit>> {
-        match &unparen(e).kind {
-            ExprKind::List(items) => items.iter().map(Lit::of).collect(),
-            _ => None,
-        }
-    }
-}
-
-/// What one of a condition's top-level `and` terms says of a single path.
-#[derive(Debug)]
-enum Fact {
-    /// `p == x`, `p in [..]`: the value is one of these (so present, and not null).
-    OneOf(Vec<Lit>),
-    /// `p != x`, `p not in [..]`: the value is none of these (it may be absent).
-    NoneOf(Vec<Lit>),
-    /// `p exists`
-    Present,
-    /// `not (p exists)`
-    Absent,
-}
-
-impl Fact {
-    fn contradicts(&self, other: &Fact) -> bool {
-        use Fact::*;
-        match (self, other) {
-            (OneOf(a), OneOf(b)) => !a.iter().any(|x| b.contains(x)),
-            (OneOf(a), NoneOf(b)) | (NoneOf(b), OneOf(a)) => a.iter().all(|x| b.contains(x)),
-            (OneOf(_) | Present, Absent) | (Absent, OneOf(_) | Present) => true,
-            _ => false,
-        }
-    }
-}
-
-/// The facts of a `where` condition, by path; a condition that is not a plain conjunction of
-/// such terms says nothing more than the terms it has.
-#[derive(Debug, Default)]
-struct Facts(Vec<(String, Fact)>);
-
-impl Facts {
-    fn of(cond: Option<&ast::Expr>) -> Facts {
-        let mut facts = Facts::default();
-        if let Some(c) = cond {
-            facts.collect(c);
-        }
-        facts
-    }
-
-    fn collect(&mut self, e: &ast::Expr) {
-        let path = |e: &ast::Expr| match &e.kind {
-            ExprKind::Path(p) => Some(crate::syntax::print::path(p)),
-            _ => None,
-        };
-        let fact = match &e.kind {
-            ExprKind::Paren(inner) => return self.collect(inner),
-            ExprKind::Logic(LogicOp::And, a, b) => {
-                self.collect(a);
-                return self.collect(b);
-            }
-            ExprKind::Exists(p) => path(p).map(|p| (p, Fact::Present)),
-            ExprKind::Not(inner) => match &unparen(inner).kind {
-                ExprKind::Exists(p) => path(p).map(|p| (p, Fact::Absent)),
-                _ => None,
-            },
-            ExprKind::Compare(op, a, b) => path(a).and_then(|p| {
-                let f = match op {
-                    CompareOp::Eq => Fact::OneOf(vec![Lit::of(b)?]),
-                    CompareOp::Ne => Fact::NoneOf(vec![Lit::of(b)?]),
-                    CompareOp::In => Fact::OneOf(Lit::list(b)?),
-                    CompareOp::NotIn => Fact::NoneOf(Lit::list(b)?),
-                    _ => return None,
-                };
-                Some((p, f))
-            }),
-            _ => None,
-        };
-        self.0.extend(fact);
-    }
-
-    /// Whether no event can satisfy both conditions: they say contradicting things of a path.
-    fn contradict(&self, other: &Facts) -> bool {
-        self.0
-            .iter()
-            .any(|(p, f)| other.0.iter().any(|(q, g)| p == q && f.contradicts(g)))
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod checks;
 mod expr;
+mod facts;
 mod lint;
 pub mod presets;
 pub mod suggest;
