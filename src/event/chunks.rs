@@ -49,6 +49,10 @@ enum Source<'a> {
 pub struct Chunk<'a> {
     /// 0 for the first chunk, then 1, 2, ... in input order.
     pub seq: u64,
+    /// The reader gave less than was asked for: it had no more at the moment (a pipe, a
+    /// terminal) or it ended. What comes of this chunk should be flushed, so that a slow stream
+    /// (`tail -f events | sfmap eval`) is answered as its lines arrive.
+    pub caught_up: bool,
     text: Text<'a>,
 }
 
@@ -127,6 +131,7 @@ impl<'a> Chunks<'a> {
                 *seq += 1;
                 Ok(Some(Chunk {
                     seq: *seq - 1,
+                    caught_up: false,
                     text: Text::Borrowed(text),
                 }))
             }
@@ -141,12 +146,13 @@ impl<'a> Chunks<'a> {
                     *done = true;
                     carry.clear();
                 }
-                let Some((buf, len)) = read? else {
+                let Some((buf, len, caught_up)) = read? else {
                     return Ok(None);
                 };
                 *seq += 1;
                 Ok(Some(Chunk {
                     seq: *seq - 1,
+                    caught_up,
                     text: Text::Owned(buf, len),
                 }))
             }
@@ -164,15 +170,16 @@ fn whole_lines_end(rest: &[u8], size: usize) -> usize {
 }
 
 /// Reads the next chunk into `buf`: the carried line, then reads until one brings in a `\n`
-/// (or the input ends). Returns the buffer and the chunk's length; what follows the chunk's
-/// last `\n` is carried to the next call.
+/// (or the input ends). Returns the buffer, the chunk's length, and whether the last read gave
+/// less than it was offered (see [`Chunk::caught_up`]); what follows the chunk's last `\n` is
+/// carried to the next call.
 fn read_chunk(
     inner: &mut Box<dyn Read + Send + '_>,
     carry: &mut Vec<u8>,
     done: &mut bool,
     mut buf: Vec<u8>,
     size: usize,
-) -> io::Result<Option<(Vec<u8>, usize)>> {
+) -> io::Result<Option<(Vec<u8>, usize, bool)>> {
     // The buffer is kept at its full length (zeroed once) so that reads need no zeroing.
     let want = size.max(MIN_READ).max(carry.len() + MIN_READ);
     if buf.len() < want {
@@ -183,7 +190,7 @@ fn read_chunk(
     carry.clear();
     loop {
         if *done {
-            return Ok((len > 0).then_some((buf, len)));
+            return Ok((len > 0).then_some((buf, len, true)));
         }
         if buf.len() - len < MIN_READ {
             let grown = buf.len() * 2;
@@ -205,7 +212,7 @@ fn read_chunk(
         if let Some(i) = memchr::memrchr(b'\n', &buf[start..len]) {
             let end = start + i + 1;
             carry.extend_from_slice(&buf[end..len]);
-            return Ok(Some((buf, end)));
+            return Ok(Some((buf, end, n < room)));
         }
     }
 }
@@ -307,12 +314,44 @@ mod tests {
 
     #[test]
     fn a_slow_pipe_gives_each_line_when_it_arrives() {
-        // One line per read: each read's line is a chunk of its own, however big the size.
-        let got = collect(&Chunks::from_reader(Trickle {
-            data: b"{\"a\":1}\n",
+        // One line per read: each read's line is a chunk of its own, however big the size,
+        // and each is marked caught up.
+        let chunks = Chunks::from_reader(Trickle {
+            data: b"{\"a\":1}\n{\"b\":2}\n",
             step: 8,
-        }));
-        assert_eq!(got, [b"{\"a\":1}\n".to_vec()]);
+        });
+        for want in [&b"{\"a\":1}\n"[..], b"{\"b\":2}\n"] {
+            let chunk = chunks.next(Vec::new()).unwrap().unwrap();
+            assert_eq!((chunk.bytes(), chunk.caught_up), (want, true));
+        }
+        assert!(chunks.next(Vec::new()).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_file_gives_full_chunks_not_caught_up_until_its_end() {
+        let text: Vec<u8> = (0..2000)
+            .flat_map(|i| format!("{{\"n\":{i}}}\n").into_bytes())
+            .collect();
+        let chunks = Chunks::from_reader(&text[..]).with_size(1000);
+        let mut got = Vec::new();
+        let mut buffer = Vec::new();
+        while let Some(chunk) = chunks.next(buffer).unwrap() {
+            got.push((chunk.bytes().len(), chunk.caught_up));
+            buffer = chunk.into_buffer();
+        }
+        let (last, full) = got.split_last().unwrap();
+        assert!(
+            full.iter().all(|&(len, caught_up)| len > 980 && !caught_up),
+            "{got:?}"
+        );
+        assert!(last.1, "the end is caught up");
+        assert!(
+            !Chunks::from_bytes(&text)
+                .next(Vec::new())
+                .unwrap()
+                .unwrap()
+                .caught_up
+        );
     }
 
     #[test]

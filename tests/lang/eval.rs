@@ -344,3 +344,53 @@ fn a_panicking_thread_stops_the_others() {
         );
     }
 }
+
+/// A slow stream (`tail -f events | sfmap eval`) is answered as its lines arrive: each line's
+/// output comes before the next line is sent.
+#[test]
+fn the_cli_answers_a_slow_stream_line_by_line() {
+    use std::io::{BufRead, BufReader, Write as _};
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+
+    let case = cases()[0].clone();
+    let mapping = case.join("mapping.sfmap");
+    let schema = header(&std::fs::read_to_string(&mapping).unwrap(), "schema").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sfmap"))
+        .arg("eval")
+        .arg(&mapping)
+        .arg("--schema")
+        .arg(root().join(schema))
+        .args(["--jobs", "2"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut output = BufReader::new(child.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        while output.read_line(&mut line).unwrap() > 0 {
+            tx.send(std::mem::take(&mut line)).unwrap();
+        }
+    });
+    for i in 1..=3 {
+        writeln!(
+            input,
+            r#"{{"type":"identify","messageId":"s{i}","traits":{{"email":"s{i}@example.com"}}}}"#
+        )
+        .unwrap();
+        input.flush().unwrap();
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no answer to line {i} while the input stays open"));
+        assert!(
+            line.starts_with(&format!("{{\"line\":{i},\"event\":\"s{i}\"")),
+            "{line}"
+        );
+    }
+    drop(input);
+    assert!(child.wait().unwrap().success());
+}

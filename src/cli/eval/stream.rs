@@ -34,7 +34,9 @@ const MAX_WAITING: usize = 64;
 /// Evaluates a JSONL stream into JSONL output on `jobs` threads (at least one) and returns the
 /// counts. Lines that cannot be read are reported on standard error, in input order, and as
 /// `MALFORMED_EVENT` lines in the output; the rest go on. A read or write error stops the work
-/// and is returned (after what was evaluated before it is written).
+/// and is returned; what was written before it is the start of the full output. The output is
+/// flushed after each chunk of a reader that had no more to give at once (see
+/// [`Chunk::caught_up`](crate::event::chunks::Chunk::caught_up)).
 pub fn eval_stream<W: Write + Send>(
     plan: &Plan,
     input: Chunks<'_>,
@@ -66,6 +68,7 @@ fn work<W: Write>(plan: &Plan, input: &Chunks<'_>, ordered: &Ordered<'_, W>, exp
             Err(e) => return ordered.fail(e),
         };
         done.seq = chunk.seq;
+        done.flush = chunk.caught_up;
         // Scratch space is re-typed to each chunk's lifetime, keeping its allocations.
         let (scratch, result) = spare.take().unwrap_or_default();
         let mut scratch: Scratch<'_> = scratch.recycle();
@@ -146,6 +149,8 @@ struct Evaluated {
     text: Vec<u8>,
     /// Each output line's input line (counted within the chunk) and end in `text`.
     ends: Vec<(usize, usize)>,
+    /// Flush the output after this chunk (its reader had caught up with its writer).
+    flush: bool,
     /// Lines that could not be read, for standard error: line within the chunk, a word on
     /// what could not be read, and why.
     notes: Vec<(usize, &'static str, String)>,
@@ -276,6 +281,9 @@ impl<W: Write> State<'_, W> {
                 self.out.write_all(&self.head)?;
                 self.out.write_all(&done.text[start..end])?;
                 start = end;
+            }
+            if done.flush {
+                self.out.flush()?;
             }
             for (line, what, message) in &done.notes {
                 eprintln!("line {}: {what}{message}", base + line);
