@@ -18,9 +18,7 @@ use crate::event::value::Value;
 use crate::plan::{self, EVENT_SLOT, MESSAGE_ID_SLOT, Plan, Strategy, TYPE_SLOT};
 use crate::syntax::ast::{EventType, Join, OpKind};
 
-pub use output::{
-    push_jsonl, push_line_start, push_malformed_rest, push_outcome_rest, write_jsonl,
-};
+pub use output::{push_jsonl, push_line_start, push_malformed_rest, push_outcome_rest};
 
 /// Evaluates events against one plan. Cheap to share between threads (`&Evaluator`).
 pub struct Evaluator<'p> {

@@ -4,21 +4,8 @@
 //! serializing the outcomes with serde_json wrote before (the tests keep that implementation
 //! as the reference and compare).
 
-use std::io::Write;
-
 use super::json_write::{self as json, key};
 use super::{EventResult, FieldValue, Outcome};
-
-/// Writes one event's outcomes as JSON lines.
-pub fn write_jsonl(
-    out: &mut impl Write,
-    line: usize,
-    result: &EventResult<'_, '_>,
-) -> std::io::Result<()> {
-    let mut buf = Vec::new();
-    push_jsonl(&mut buf, line, result);
-    out.write_all(&buf)
-}
 
 /// Appends one event's outcomes as JSON lines to `buf`.
 pub fn push_jsonl(buf: &mut Vec<u8>, line: usize, result: &EventResult<'_, '_>) {

@@ -197,7 +197,7 @@ fn read_chunk(
             buf.resize(grown, 0);
         }
         // Read at most `size` bytes beyond the carried line, so a chunk stays near `size`.
-        let room = (buf.len() - len).min(size.max(1)).max(1);
+        let room = (buf.len() - len).min(size);
         let n = match inner.read(&mut buf[len..len + room]) {
             Ok(0) => {
                 *done = true;

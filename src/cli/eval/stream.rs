@@ -44,20 +44,25 @@ pub fn eval_stream<W: Write + Send>(
     explain: bool,
     jobs: usize,
 ) -> io::Result<Stats> {
+    let evaluator = Evaluator::new(plan);
     let ordered = Ordered::new(out);
     std::thread::scope(|s| {
         for _ in 1..jobs.max(1) {
-            s.spawn(|| work(plan, &input, &ordered, explain));
+            s.spawn(|| work(&evaluator, &input, &ordered, explain));
         }
-        work(plan, &input, &ordered, explain);
+        work(&evaluator, &input, &ordered, explain);
     });
     ordered.finish()
 }
 
 /// One worker: takes chunks until there are none or the work has failed.
-fn work<W: Write>(plan: &Plan, input: &Chunks<'_>, ordered: &Ordered<'_, W>, explain: bool) {
+fn work<W: Write>(
+    evaluator: &Evaluator<'_>,
+    input: &Chunks<'_>,
+    ordered: &Ordered<'_, W>,
+    explain: bool,
+) {
     let _stop = StopOthersOnPanic(ordered);
-    let evaluator = Evaluator::new(plan);
     let mut done = Evaluated::default();
     let mut buffer = Vec::new();
     let mut spare: Option<(Scratch<'static>, EventResult<'_, 'static>)> = None;
@@ -74,7 +79,7 @@ fn work<W: Write>(plan: &Plan, input: &Chunks<'_>, ordered: &Ordered<'_, W>, exp
         let mut scratch: Scratch<'_> = scratch.recycle();
         let mut result: EventResult<'_, '_> = result.recycle();
         eval_chunk(
-            &evaluator,
+            evaluator,
             chunk.bytes(),
             explain,
             &mut scratch,
