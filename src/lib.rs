@@ -11,6 +11,7 @@ pub mod emulate;
 pub mod eval;
 pub mod event;
 pub mod migrate;
+pub mod outcome;
 pub mod plan;
 pub mod run;
 pub mod salesforce;

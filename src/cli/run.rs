@@ -7,10 +7,11 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::load;
-use crate::event::jsonl::{LineError, LineReader};
+use crate::outcome::Outcome;
 use crate::run::budget::ApiBudget;
 use crate::run::executor::{Executor, Options, RunError, Summary};
 use crate::run::ledger::Ledger;
+use crate::run::stream::{self, Input};
 use crate::salesforce::{ClientOptions, RetryPolicy};
 
 /// Deliver events (JSONL) to Salesforce through a mapping file: batched lookups, sObject
@@ -68,6 +69,11 @@ pub struct RunArgs {
     /// Operations per mapping collected before they are sent.
     #[arg(long, default_value_t = 2000)]
     pub flush_size: usize,
+    /// Send a mapping's waiting operations once the oldest has waited this long, even if
+    /// fewer than --flush-size (500ms, 2s, 1m): a slow stream on standard input is
+    /// delivered as it arrives. Default: wait for --flush-size or the end of the input.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_wait: Option<std::time::Duration>,
     /// Flushes with more records than this use Bulk API 2.0.
     #[arg(long, default_value_t = 20_000)]
     pub bulk_threshold: usize,
@@ -143,6 +149,7 @@ async fn run_async(args: &RunArgs) -> ExitCode {
         bulk_threshold: args.bulk_threshold,
         dry_run: args.dry_run,
         max_api_calls: args.max_api_calls,
+        max_wait: args.max_wait,
         ..Options::default()
     };
     let plan = &loaded.compiled.plan;
@@ -167,7 +174,7 @@ async fn run_async(args: &RunArgs) -> ExitCode {
             Err(e) => return super::usage_error(&format!("cannot write {}: {e}", p.display())),
         }
     }
-    let input: Box<dyn BufRead + Send> = if args.events.as_os_str() == "-" {
+    let input: Box<dyn BufRead + Send + 'static> = if args.events.as_os_str() == "-" {
         Box::new(std::io::BufReader::new(std::io::stdin()))
     } else {
         match std::fs::File::open(&args.events) {
@@ -181,27 +188,29 @@ async fn run_async(args: &RunArgs) -> ExitCode {
         .then(|| std::fs::metadata(&args.events).ok().map(|m| m.len()))
         .flatten();
     let progress = progress_bar(size);
-    let mut reader = LineReader::new(input);
+    let (mut lines, reader) = stream::read_lines(input);
     let started = std::time::Instant::now();
     let result: Result<Summary, RunError> = async {
-        while let Some(next) = reader.next_line() {
-            let bytes = match next {
-                Ok((line_no, line)) => {
-                    let n = line.len() as u64 + 1;
-                    exec.push(line_no, line).await?;
-                    n
-                }
-                Err(LineError::Io(e)) => return Err(RunError::Report(e)),
-                Err(LineError::InvalidUtf8 { line, .. }) => {
-                    exec.push(line, "\u{0}").await?;
-                    0
-                }
+        stream::deliver(&mut exec, &mut lines, |exec, input| {
+            let Some(p) = &progress else { return };
+            let bytes = match input {
+                Input::Line { bytes, .. } => *bytes,
+                Input::Unreadable { .. } => 0,
             };
-            if let Some(p) = &progress {
-                p.inc(if size.is_some() { bytes } else { 1 });
-                if exec.summary().events % 500 == 0 {
-                    p.set_message(progress_message(exec.summary(), exec.api_calls(), started));
-                }
+            p.inc(if size.is_some() { bytes } else { 1 });
+            if exec.summary().events % 500 == 0 {
+                p.set_message(progress_message(exec.summary(), exec.api_calls(), started));
+            }
+        })
+        .await?;
+        drop(lines);
+        match reader.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(RunError::Report(e)),
+            Err(_) => {
+                return Err(RunError::Report(std::io::Error::other(
+                    "the reader panicked",
+                )));
             }
         }
         exec.finish().await
@@ -216,7 +225,7 @@ async fn run_async(args: &RunArgs) -> ExitCode {
     match result {
         Ok(summary) => {
             print_summary(&summary, args.dry_run);
-            let failed = summary.outcomes.get("failed").copied().unwrap_or(0);
+            let failed = summary.count(Outcome::Failed);
             if failed > 0 {
                 ExitCode::from(1)
             } else {

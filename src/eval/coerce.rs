@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use super::expr::{Failure, scalar_text};
 use crate::event::value::Value;
+use crate::outcome::RunCode;
 use crate::plan;
 use crate::schema::FieldType;
 
@@ -16,7 +17,7 @@ pub(crate) fn to_field<'a>(v: Value<'a>, field: &plan::Field) -> Result<Value<'a
     }
     let mismatch = |v: &Value<'_>| {
         Failure::new(
-            "TYPE_MISMATCH",
+            RunCode::TypeMismatch,
             format!(
                 "{} is a {} field; got {} {}",
                 field.name,
@@ -40,7 +41,7 @@ pub(crate) fn to_field<'a>(v: Value<'a>, field: &plan::Field) -> Result<Value<'a
             && s.chars().count() > field.length as usize
         {
             return Err(Failure::new(
-                "VALUE_TOO_LONG",
+                RunCode::ValueTooLong,
                 format!(
                     "{} holds at most {} characters; this value has {} (use truncate())",
                     field.name,
@@ -93,7 +94,7 @@ pub(crate) fn to_field<'a>(v: Value<'a>, field: &plan::Field) -> Result<Value<'a
                     ))
                 } else {
                     return Err(Failure::new(
-                        "INVALID_DATE",
+                        RunCode::InvalidDate,
                         format!(
                             "{} is a date field; {s:?} is not a date (use to_date())",
                             field.name
@@ -112,7 +113,7 @@ pub(crate) fn to_field<'a>(v: Value<'a>, field: &plan::Field) -> Result<Value<'a
                     v
                 } else {
                     return Err(Failure::new(
-                        "INVALID_DATE",
+                        RunCode::InvalidDate,
                         format!(
                             "{} is a datetime field; {s:?} is not an ISO datetime (use to_datetime())",
                             field.name
@@ -133,7 +134,7 @@ pub(crate) fn matcher_value<'a>(v: Value<'a>, field: &str) -> Result<Value<'a>, 
     match v {
         Value::String(_) | Value::Number(_) | Value::Bool(_) => Ok(v),
         other => Err(Failure::new(
-            "UNSUPPORTED_MATCHER_TYPE",
+            RunCode::UnsupportedMatcherType,
             format!(
                 "the value for {field} is {} {}; matchers take text, numbers or booleans",
                 article(other.type_name()),

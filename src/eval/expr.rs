@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use crate::event::path::EventPath;
 use crate::event::value::Value;
+use crate::outcome::RunCode;
 use crate::plan::{self, Builtin, PlanExpr};
 use crate::syntax::ast::{CompareOp, LogicOp};
 
@@ -18,12 +19,12 @@ pub(crate) struct Ctx<'s, 'a> {
 /// Why an expression failed for this event.
 #[derive(Debug)]
 pub(crate) struct Failure {
-    pub code: &'static str,
+    pub code: RunCode,
     pub message: String,
 }
 
 impl Failure {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Failure {
+    pub fn new(code: RunCode, message: impl Into<String>) -> Failure {
         Failure {
             code,
             message: message.into(),
@@ -124,13 +125,13 @@ impl<'s, 'a> Ctx<'s, 'a> {
                     return Ok(None);
                 };
                 let data = jmespath::Variable::from_serializable(full)
-                    .map_err(|e| Failure::new("JMESPATH_ERROR", e.to_string()))?;
+                    .map_err(|e| Failure::new(RunCode::JmespathError, e.to_string()))?;
                 let result = j
                     .compiled
                     .search(data)
-                    .map_err(|e| Failure::new("JMESPATH_ERROR", e.to_string()))?;
+                    .map_err(|e| Failure::new(RunCode::JmespathError, e.to_string()))?;
                 let json = serde_json::to_value(&*result)
-                    .map_err(|e| Failure::new("JMESPATH_ERROR", e.to_string()))?;
+                    .map_err(|e| Failure::new(RunCode::JmespathError, e.to_string()))?;
                 if json.is_null() {
                     None
                 } else {

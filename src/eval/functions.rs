@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 use super::expr::{Ctx, Failure, Val, scalar_text};
 use crate::event::value::Value;
+use crate::outcome::RunCode;
 use crate::plan::{Builtin, PlanExpr};
 
 pub(crate) fn call<'s, 'a>(
@@ -63,12 +64,12 @@ pub(crate) fn call<'s, 'a>(
         Builtin::ToNumber => match &*first {
             Value::Number(_) => Ok(Some(first)),
             Value::Bool(_) | Value::Null | Value::Object(_) | Value::Array(_) => Err(Failure::new(
-                "NOT_A_NUMBER",
+                RunCode::NotANumber,
                 format!("cannot turn a {} into a number", first.type_name()),
             )),
             Value::String(s) => number(s.trim())
                 .map(|n| Some(Cow::Owned(Value::Number(n))))
-                .ok_or_else(|| Failure::new("NOT_A_NUMBER", format!("{s:?} is not a number"))),
+                .ok_or_else(|| Failure::new(RunCode::NotANumber, format!("{s:?} is not a number"))),
         },
         Builtin::ToBool => {
             let b = match &*first {
@@ -82,7 +83,10 @@ pub(crate) fn call<'s, 'a>(
                 _ => None,
             };
             b.map(|b| Some(Cow::Owned(Value::Bool(b)))).ok_or_else(|| {
-                Failure::new("NOT_A_BOOLEAN", format!("{} is not true or false", text()))
+                Failure::new(
+                    RunCode::NotABoolean,
+                    format!("{} is not true or false", text()),
+                )
             })
         }
         Builtin::ToDate | Builtin::ToDatetime => {
@@ -97,7 +101,7 @@ pub(crate) fn call<'s, 'a>(
             .unwrap_or(chrono_tz::UTC);
             let parsed = parse_when(&first, fmt).ok_or_else(|| {
                 Failure::new(
-                    "INVALID_DATE",
+                    RunCode::InvalidDate,
                     match fmt {
                         Some(f) => format!("{:?} does not match the format {f:?}", text()),
                         None => format!("{:?} is not an ISO date or datetime", text()),

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::event::reader::{ReadError, ReadOut, ReadPlan};
 use crate::event::value::Value;
+use crate::outcome::RunCode;
 use crate::plan::{self, EVENT_SLOT, MESSAGE_ID_SLOT, Plan, Strategy, TYPE_SLOT};
 use crate::syntax::ast::{EventType, Join, OpKind};
 
@@ -86,7 +87,7 @@ pub enum FieldValue<'p, 'a> {
 pub struct EvalError<'p> {
     #[serde(skip)]
     pub mapping: &'p plan::Mapping,
-    pub code: &'static str,
+    pub code: RunCode,
     pub message: String,
 }
 
@@ -253,7 +254,7 @@ impl<'p> Evaluator<'p> {
             && !missing_on_create.is_empty()
         {
             return Err(expr::Failure::new(
-                "MISSING_REQUIRED",
+                RunCode::MissingRequired,
                 format!(
                     "required field{} {} ha{} no value for this event",
                     if missing_on_create.len() == 1 {
@@ -295,7 +296,7 @@ impl<'p> Evaluator<'p> {
                         if let Value::String(s) = &v {
                             if let Err(e) = crate::schema::sfid::validate(s) {
                                 return Err(expr::Failure::new(
-                                    "MALFORMED_ID",
+                                    RunCode::MalformedId,
                                     format!("matcher Id {s:?} is not a record Id: {e}"),
                                 ));
                             }
@@ -320,7 +321,7 @@ impl<'p> Evaluator<'p> {
                 })
                 .collect();
             return Err(expr::Failure::new(
-                "UNDEFINED_MATCHER",
+                RunCode::UndefinedMatcher,
                 format!("no value for matcher {}", names.join(", ")),
             ));
         }

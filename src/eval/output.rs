@@ -75,7 +75,7 @@ pub fn push_outcome_rest(
         Outcome::Error(e) => {
             json::str(buf, &e.mapping.name);
             buf.extend_from_slice(b",\"error\":{\"code\":");
-            json::str(buf, e.code);
+            json::str(buf, e.code.as_str());
             buf.extend_from_slice(b",\"message\":");
             json::str(buf, &e.message);
             buf.push(b'}');

@@ -3,7 +3,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::flush::Found;
+use super::flush::{Found, Writes, id15};
+use super::settlement::{WriteResult, Written};
 use crate::plan::Mapping;
 
 /// The fields a dry run's lookup also selects, so writes can be compared with the record:
@@ -56,6 +57,28 @@ fn same(a: &Value, b: &Value) -> bool {
             s.parse::<f64>().ok() == n.as_f64()
         }
         _ => a == b,
+    }
+}
+
+/// A dry run's result per event: the write each would be part of (`would_create`, …), with
+/// its field changes against the record found. Events settled without a write keep theirs.
+pub fn predict(
+    writes: &Writes,
+    found: &[Found],
+    results: &mut [Option<WriteResult>],
+    changes: &mut [Option<Map<String, Value>>],
+) {
+    let current: std::collections::HashMap<&str, &Found> =
+        found.iter().map(|f| (id15(&f.id), f)).collect();
+    for (kind, w) in writes.iter() {
+        let record =
+            w.id.as_deref()
+                .and_then(|id| current.get(id15(id)).copied());
+        let diff = (!kind.is_delete()).then(|| self::changes(&w.fields, record));
+        for e in &w.events {
+            results[*e as usize] = Some(Ok(Written::new(kind.would(), w.id.clone())));
+            changes[*e as usize] = diff.clone();
+        }
     }
 }
 

@@ -1,31 +1,42 @@
 //! The executor: events in, flushes of record operations out, every event's outcome recorded.
 //!
-//! Events are evaluated as they are read; each mapping's operations collect into a flush. A
-//! flush costs one batched lookup query per chunk of matcher values (when the mapping matches
-//! by query), then one sObject Collections call per 200 records — or Bulk API 2.0 jobs when the
-//! mapping asks for bulk or the flush is large. Results map back to every event.
+//! Each event is evaluated as it arrives; its operations are admitted ([`super::admit`]: the
+//! ledger and messageId rules) and queued per mapping ([`super::schedule`]). A mapping's
+//! queue goes out when it is full, when its oldest operation has waited `max_wait`, or at the
+//! end. A flush is one batched lookup per chunk of matcher values ([`super::lookup`]), the
+//! pure write plan ([`super::flush`]), then sObject Collections or Bulk API 2.0 writes
+//! ([`super::send`]); the results are recorded ([`super::record`]) and told to the sinks.
 //!
 //! **No duplicate on retry.** The client never repeats a create whose outcome is unknown; the
-//! executor then looks for the record (by the written values, created since the flush began)
+//! sender then looks for the record (by the written values, created since the flush began)
 //! and only creates it again when it is not there. A resumed run does the same for events the
 //! ledger shows as sent but not finished.
+//!
+//! The executor does not read its input: a host pushes lines ([`Executor::push`]) and, for a
+//! stream, asks when the next flush falls due ([`Executor::next_deadline`]). `run` drives it
+//! over a file ([`super::stream`]); a service drives it the same way.
 
-use std::collections::BTreeMap;
-use std::io::Write;
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
+use super::admit::{Admission, admit};
 use super::budget::ApiBudget;
 use super::dry_run;
-use super::flush::{self, Op, Settled, Write as FlushWrite};
-use super::ledger::{BulkJobEntry, Ledger, LedgerError, Outcome};
+use super::flush::{self, Op};
+use super::ledger::{Ledger, LedgerError};
 use super::lookup;
+use super::record::Recorder;
+use super::schedule::{Pending, Queues};
+use super::send::{Route, results};
+use super::settlement::{Settlement, WriteResult};
+use super::sink::{DeadLetter, FlushDone, JsonlReport, Sink};
 use crate::eval::{Evaluator, EventResult, FieldValue, Outcome as EvalOutcome, Scratch};
+use crate::outcome::{Code, Failure, RunCode};
 use crate::plan::{Mapping, Plan, Strategy};
-use crate::salesforce::{
-    BulkJob, BulkOperation, BulkOutcome, Client, RecordResult, RowOutcome, SfError, csv_out, soql,
-};
-use crate::schema::FieldType;
+use crate::salesforce::{Client, SfError};
+
+pub use super::record::Summary;
 
 /// Run settings.
 #[derive(Debug, Clone)]
@@ -41,6 +52,9 @@ pub struct Options {
     pub bulk_max_bytes: usize,
     /// Stop cleanly once this many API calls are spent (before a flush that would pass it).
     pub max_api_calls: Option<ApiBudget>,
+    /// A mapping's waiting operations go out once the oldest has waited this long, full or
+    /// not (`None`: when full, or at the end of the input).
+    pub max_wait: Option<Duration>,
 }
 
 impl Default for Options {
@@ -51,6 +65,7 @@ impl Default for Options {
             dry_run: false,
             max_api_calls: None,
             bulk_max_bytes: 100_000_000,
+            max_wait: None,
         }
     }
 }
@@ -68,73 +83,59 @@ pub enum RunError {
     Salesforce(#[from] SfError),
 }
 
-/// Counts for the final summary.
-#[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct Summary {
-    pub events: u64,
-    pub outcomes: BTreeMap<&'static str, u64>,
-    /// Events a previous run already delivered (from the ledger).
-    pub already_done: u64,
-    pub api_calls: u64,
-    pub limits: Option<(u64, u64)>,
-}
-
-struct Pending {
-    key: String,
-    line: usize,
-    raw: String,
-    op: Op,
-    resumed: bool,
-}
-
 /// Delivers events; call [`Executor::push`] per line, then [`Executor::finish`].
 pub struct Executor<'p> {
     plan: &'p Plan,
     evaluator: Evaluator<'p>,
     client: Client,
-    ledger: Ledger,
     opts: Options,
-    pending: Vec<Vec<Pending>>,
-    report: Option<Box<dyn Write + Send + 'p>>,
-    dead_letter: Option<Box<dyn Write + Send + 'p>>,
-    summary: Summary,
-    /// Per mapping, the event keys waiting in its flush (earlier flushes are in the ledger).
-    queued: Vec<std::collections::HashSet<String>>,
+    queues: Queues,
+    recorder: Recorder<'p>,
     /// Whether the bulk jobs of an interrupted run were finished (before the first event).
     jobs_resumed: bool,
 }
 
 impl<'p> Executor<'p> {
     pub fn new(plan: &'p Plan, client: Client, ledger: Ledger, opts: Options) -> Executor<'p> {
+        let sizes = plan
+            .mappings
+            .iter()
+            .map(|m| {
+                // A bulk mapping flushes a whole Bulk API job at a time.
+                m.bulk
+                    .as_ref()
+                    .map_or(opts.flush_size, |b| b.batch_size as usize)
+            })
+            .collect();
         Executor {
             plan,
             evaluator: Evaluator::new(plan),
             client,
-            ledger,
+            queues: Queues::new(sizes, opts.max_wait),
+            recorder: Recorder::new(ledger, opts.dry_run),
             opts,
-            pending: plan.mappings.iter().map(|_| Vec::new()).collect(),
-            report: None,
-            dead_letter: None,
-            summary: Summary::default(),
-            queued: plan.mappings.iter().map(|_| Default::default()).collect(),
             jobs_resumed: false,
         }
     }
 
     /// Writes each event's outcome as a JSON line.
-    pub fn with_report(mut self, w: impl Write + Send + 'p) -> Self {
-        self.report = Some(Box::new(w));
-        self
+    pub fn with_report(self, w: impl std::io::Write + Send + 'p) -> Self {
+        self.with_sink(JsonlReport(w))
     }
 
     /// Writes the original line of each failed event (for `sfmap replay`).
-    pub fn with_dead_letter(mut self, w: impl Write + Send + 'p) -> Self {
-        self.dead_letter = Some(Box::new(w));
+    pub fn with_dead_letter(self, w: impl std::io::Write + Send + 'p) -> Self {
+        self.with_sink(DeadLetter(w))
+    }
+
+    /// Tells `sink` of every settled event and every flush.
+    pub fn with_sink(mut self, sink: impl Sink + 'p) -> Self {
+        self.recorder.add_sink(Box::new(sink));
         self
     }
 
     pub fn summary(&self) -> &Summary {
-        &self.summary
+        &self.recorder.summary
     }
 
     /// API calls the client has spent so far (the summary's count is set at the end).
@@ -142,25 +143,27 @@ impl<'p> Executor<'p> {
         self.client.api_calls()
     }
 
-    /// Evaluates one input line and queues its operations, flushing full buffers.
+    /// The org's daily API usage and allocation, as last reported.
+    pub fn limits(&self) -> Option<(u64, u64)> {
+        self.client.limits()
+    }
+
+    /// When the next flush falls due by age (with `max_wait`), if anything waits.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.queues.next_deadline()
+    }
+
+    /// Evaluates one input line and queues its operations, flushing full queues.
     pub async fn push(&mut self, line_no: usize, line: &str) -> Result<(), RunError> {
-        if !self.jobs_resumed {
-            self.jobs_resumed = true;
-            self.resume_bulk_jobs().await?;
-        }
-        self.summary.events += 1;
+        self.resume_once().await?;
+        self.recorder.summary.events += 1;
         let mut scratch = Scratch::default();
         let mut result = EventResult::default();
         if let Err(e) = self
             .evaluator
             .eval_json(line, &mut scratch, false, &mut result)
         {
-            let key = format!("line:{line_no}");
-            self.settle(&[(
-                Outcome::failed(&key, line_no, "", "MALFORMED_EVENT", &e.to_string()),
-                line.to_string(),
-            )])?;
-            return Ok(());
+            return self.unreadable(line_no, line, &e.to_string());
         }
         let key = result
             .message_id
@@ -169,86 +172,77 @@ impl<'p> Executor<'p> {
         let mut fired = false;
         let mut settled = Vec::new();
         let mut full = Vec::new();
+        let now = Instant::now();
         for outcome in &result.outcomes {
             match outcome {
                 EvalOutcome::Skipped(_) => {}
                 EvalOutcome::Error(e) => {
                     fired = true;
+                    let failure = Failure::new(e.code, e.message.clone());
                     settled.push((
-                        Outcome::failed(&key, line_no, &e.mapping.name, e.code, &e.message),
+                        Settlement::failed(&key, line_no, &e.mapping.name, failure),
                         line.to_string(),
                     ));
                 }
                 EvalOutcome::Op(op) => {
                     fired = true;
-                    let index = self
-                        .plan
-                        .mappings
-                        .iter()
-                        .position(|m| std::ptr::eq(m, op.mapping))
-                        .unwrap_or(0);
-                    let entry = self.ledger.entry(&key, &op.mapping.name)?;
-                    // Delivered before: skip. Failed before: try again (the mapping may be fixed).
-                    let state = entry.as_ref().map(|(state, _)| state.as_str());
-                    let failed = entry
-                        .as_ref()
-                        .is_some_and(|(_, o)| o.as_deref() == Some("failed"));
-                    if state == Some("done") && !failed {
-                        // Delivered before (an earlier run, or this messageId earlier in this
-                        // run): reported, but the ledger keeps the first outcome.
-                        self.summary.already_done += 1;
-                        let o = Outcome {
-                            outcome: "skipped",
-                            error_code: None,
-                            error_message: Some("already delivered".into()),
-                            ..Outcome::failed(&key, line_no, &op.mapping.name, "", "")
-                        };
-                        self.report_only(&o)?;
-                        continue;
-                    }
-                    // A messageId seen twice is one event delivered twice (Segment retries):
-                    // the copy is skipped, whether its first delivery is queued or sent.
-                    if !self.queued[index].insert(key.clone()) {
-                        settled.push((
-                            Outcome {
-                                outcome: "skipped",
-                                error_code: None,
-                                error_message: Some("duplicate messageId".into()),
-                                ..Outcome::failed(&key, line_no, &op.mapping.name, "", "")
-                            },
-                            String::new(),
-                        ));
-                        continue;
-                    }
-                    let state = state.map(str::to_string);
-                    self.pending[index].push(Pending {
-                        key: key.clone(),
-                        line: line_no,
-                        raw: line.to_string(),
-                        op: owned_op(op),
-                        resumed: state.as_deref() == Some("sent"),
-                    });
-                    // A bulk mapping flushes a whole Bulk API job at a time.
-                    let size = op
-                        .mapping
-                        .bulk
-                        .as_ref()
-                        .map_or(self.opts.flush_size, |b| b.batch_size as usize);
-                    if self.pending[index].len() >= size {
-                        full.push(index);
+                    let index = self.index_of(op.mapping);
+                    let name = &op.mapping.name;
+                    let entry = self.recorder.ledger.entry(&key, name)?;
+                    match admit(entry, self.queues.holds(index, &key)) {
+                        Admission::AlreadyDelivered => {
+                            let s = Settlement::skipped(&key, line_no, name, "already delivered");
+                            self.recorder.already_delivered(&s)?;
+                        }
+                        Admission::Duplicate => {
+                            let s = Settlement::skipped(&key, line_no, name, "duplicate messageId");
+                            self.recorder.duplicate(&s)?;
+                        }
+                        Admission::Deliver { resumed } => {
+                            let pending = Pending {
+                                key: key.clone(),
+                                line: line_no,
+                                raw: line.to_string(),
+                                op: owned_op(op),
+                                resumed,
+                            };
+                            if self.queues.push(index, pending, now) {
+                                full.push(index);
+                            }
+                        }
                     }
                 }
             }
         }
         if !fired {
-            let mut o = Outcome::failed(&key, line_no, "", "", "");
-            o.outcome = "skipped";
-            o.error_code = None;
-            o.error_message = Some("no mapping fires on this event".into());
-            settled.push((o, String::new()));
+            let s = Settlement::skipped(&key, line_no, "", "no mapping fires on this event");
+            settled.push((s, String::new()));
         }
-        self.settle(&settled)?;
+        self.recorder.settle(&settled)?;
         for index in full {
+            self.flush(index).await?;
+        }
+        Ok(())
+    }
+
+    /// A line that cannot be read as an event (not JSON, not UTF-8): it fails on its own.
+    pub fn push_unreadable(&mut self, line_no: usize, why: &str) -> Result<(), RunError> {
+        self.recorder.summary.events += 1;
+        self.unreadable(line_no, "\u{0}", why)
+    }
+
+    fn unreadable(&mut self, line_no: usize, raw: &str, why: &str) -> Result<(), RunError> {
+        let key = format!("line:{line_no}");
+        let failure = Failure::new(RunCode::MalformedEvent, why);
+        self.recorder.settle(&[(
+            Settlement::failed(&key, line_no, "", failure),
+            raw.to_string(),
+        )])
+    }
+
+    /// Flushes the queues whose oldest operation has waited `max_wait`.
+    pub async fn flush_due(&mut self) -> Result<(), RunError> {
+        for index in self.queues.due(Instant::now()) {
             self.flush(index).await?;
         }
         Ok(())
@@ -256,28 +250,28 @@ impl<'p> Executor<'p> {
 
     /// Flushes everything left and returns the summary.
     pub async fn finish(mut self) -> Result<Summary, RunError> {
-        if !self.jobs_resumed {
-            self.jobs_resumed = true;
-            self.resume_bulk_jobs().await?;
-        }
-        for index in 0..self.pending.len() {
+        self.resume_once().await?;
+        let waiting: Vec<usize> = self.queues.waiting().collect();
+        for index in waiting {
             self.flush(index).await?;
         }
-        if let Some(r) = self.report.as_mut() {
-            r.flush()?;
-        }
-        if let Some(d) = self.dead_letter.as_mut() {
-            d.flush()?;
-        }
-        self.summary.api_calls = self.client.api_calls();
-        self.summary.limits = self.client.limits();
-        Ok(self.summary)
+        self.recorder.finish()?;
+        self.recorder.summary.api_calls = self.client.api_calls();
+        self.recorder.summary.limits = self.client.limits();
+        Ok(self.recorder.summary)
     }
 
-    /// Sends one mapping's queued operations.
+    fn index_of(&self, mapping: &Mapping) -> usize {
+        self.plan
+            .mappings
+            .iter()
+            .position(|m| std::ptr::eq(m, mapping))
+            .unwrap_or(0)
+    }
+
+    /// Sends one mapping's queued operations and records every event's outcome.
     async fn flush(&mut self, index: usize) -> Result<(), RunError> {
-        let batch = std::mem::take(&mut self.pending[index]);
-        self.queued[index].clear();
+        let batch = self.queues.take(index);
         if batch.is_empty() {
             return Ok(());
         }
@@ -290,336 +284,145 @@ impl<'p> Executor<'p> {
                 return Err(RunError::Budget(max));
             }
         }
-        let mapping = &self.plan.mappings[index];
+        let plan = self.plan;
+        let mapping = &plan.mappings[index];
+        let clock = Instant::now();
         let calls_before = self.client.api_calls();
         let started = chrono::Utc::now() - chrono::Duration::minutes(5);
         let ops: Vec<Op> = batch
             .iter()
             .enumerate()
-            .map(|(i, p)| {
-                let mut op = p.op.clone();
-                op.event = i as u64;
-                op
+            .map(|(i, p)| Op {
+                event: i as u64,
+                ..p.op.clone()
             })
             .collect();
         let mut results: Vec<Option<WriteResult>> = vec![None; batch.len()];
+        let mut changes = vec![None; batch.len()];
+        self.deliver(mapping, &batch, &ops, started, &mut results, &mut changes)
+            .await?;
+        let settled = self.settlements(mapping, &batch, results, changes, calls_before);
+        let events = settled.len();
+        self.recorder.settle(&settled)?;
+        let total = self.client.api_calls();
+        self.recorder.flushed(&FlushDone {
+            mapping: &mapping.name,
+            events,
+            api_calls: total.saturating_sub(calls_before),
+            total_api_calls: total,
+            elapsed: clock.elapsed(),
+        })
+    }
+
+    /// Looks up, plans and sends (or, in a dry run, predicts) one flush; sets each event's
+    /// result.
+    async fn deliver(
+        &mut self,
+        mapping: &Mapping,
+        batch: &[Pending],
+        ops: &[Op],
+        started: chrono::DateTime<chrono::Utc>,
+        results: &mut [Option<WriteResult>],
+        changes: &mut [Option<Map<String, Value>>],
+    ) -> Result<(), RunError> {
         let dry = self.opts.dry_run;
         let looked_up =
-            flush::needs_lookup(mapping, &ops) || (dry && mapping.strategy != Strategy::Insert);
+            flush::needs_lookup(mapping, ops) || (dry && mapping.strategy != Strategy::Insert);
         let compared = if dry {
             dry_run::compared_fields(mapping)
         } else {
             Vec::new()
         };
         let found = if looked_up {
-            match lookup::find(&self.client, mapping, &ops, &compared).await {
+            match lookup::find(&self.client, mapping, ops, &compared).await {
                 Ok(f) => f,
                 Err(e) => {
-                    let err = (
-                        e.code().unwrap_or("LOOKUP_FAILED").to_string(),
-                        e.to_string(),
-                    );
-                    results.iter_mut().for_each(|r| *r = Some(Err(err.clone())));
-                    return self.conclude(mapping, &batch, results, calls_before);
+                    let code = e
+                        .code()
+                        .map_or(Code::Run(RunCode::LookupFailed), Code::parse);
+                    let failure = Failure::new(code, e.to_string());
+                    results
+                        .iter_mut()
+                        .for_each(|r| *r = Some(Err(failure.clone())));
+                    return Ok(());
                 }
             }
         } else {
             Vec::new()
         };
-        let writes = flush::plan_with(mapping, &ops, &found, looked_up);
+        let writes = flush::plan_with(mapping, ops, &found, looked_up);
         for (event, settled) in &writes.settled {
-            results[*event as usize] = Some(match settled {
-                Settled::Skipped(_) => Ok(("skipped", None)),
-                Settled::CreatedThenDeleted => Ok(("deleted", None)),
-                Settled::Unchanged(id) => Ok(("skipped", Some(id.clone()))),
-                Settled::Failed { code, message } => Err(((*code).to_string(), message.clone())),
-            });
+            results[*event as usize] = Some(settled_result(settled));
         }
         if dry {
-            let current: std::collections::HashMap<&str, &flush::Found> =
-                found.iter().map(|f| (flush::id15(&f.id), f)).collect();
-            let mut changes = vec![None; batch.len()];
-            for (kind, list) in [
-                ("would_create", &writes.creates),
-                ("would_update", &writes.updates),
-                ("would_upsert", &writes.upserts),
-                ("would_delete", &writes.deletes),
-            ] {
-                for w in list {
-                    let record =
-                        w.id.as_deref()
-                            .and_then(|id| current.get(flush::id15(id)).copied());
-                    let diff =
-                        (kind != "would_delete").then(|| dry_run::changes(&w.fields, record));
-                    for e in &w.events {
-                        results[*e as usize] = Some(Ok((kind, w.id.clone())));
-                        changes[*e as usize] = diff.clone();
-                    }
-                }
-            }
-            return self.conclude_dry(mapping, &batch, results, changes, calls_before);
+            dry_run::predict(&writes, &found, results, changes);
+            return Ok(());
         }
-        let sent: Vec<(String, String, usize)> = [
-            &writes.creates,
-            &writes.updates,
-            &writes.upserts,
-            &writes.deletes,
-        ]
-        .iter()
-        .flat_map(|l| l.iter())
-        .flat_map(|w| w.events.iter())
-        .map(|e| {
-            let p = &batch[*e as usize];
-            (p.key.clone(), mapping.name.clone(), p.line)
-        })
-        .collect();
-        self.ledger.mark_sent(&sent)?;
-        let total = writes.creates.len()
-            + writes.updates.len()
-            + writes.upserts.len()
-            + writes.deletes.len();
-        let bulk = mapping.bulk.is_some() || total > self.opts.bulk_threshold;
-        // Creates of events a crashed run may already have sent: look for them first.
-        let mut creates = writes.creates.clone();
-        if creates
+        let sent: Vec<(String, String, usize)> = writes
             .iter()
-            .any(|w| w.events.iter().any(|e| batch[*e as usize].resumed))
-        {
-            let mut still = Vec::new();
-            for w in creates {
-                if w.events.iter().any(|e| batch[*e as usize].resumed) {
-                    if let Some(id) = self
-                        .find_created(mapping, &w, started - chrono::Duration::days(1))
-                        .await
-                    {
-                        for e in &w.events {
-                            results[*e as usize] = Some(Ok(("created", Some(id.clone()))));
-                        }
-                        continue;
-                    }
-                }
-                still.push(w);
-            }
-            creates = still;
-        }
-        let kinds: [(Kind, Vec<FlushWrite>); 4] = [
-            (Kind::Create, creates),
-            (Kind::Update, writes.updates),
-            (Kind::Upsert, writes.upserts),
-            (Kind::Delete, writes.deletes),
-        ];
-        for (kind, list) in kinds {
-            if list.is_empty() {
-                continue;
-            }
-            let outcome = if bulk {
-                self.send_bulk(mapping, kind, &list, &batch).await?
-            } else {
-                self.send_rest(mapping, kind, &list, started).await
-            };
-            for (w, r) in list.iter().zip(outcome) {
-                for (n, e) in w.events.iter().enumerate() {
-                    results[*e as usize] = Some(for_event(&r, n));
-                }
-            }
-        }
-        self.conclude(mapping, &batch, results, calls_before)
+            .flat_map(|(_, w)| w.events.iter())
+            .map(|e| {
+                let p = &batch[*e as usize];
+                (p.key.clone(), mapping.name.clone(), p.line)
+            })
+            .collect();
+        self.recorder.ledger.mark_sent(&sent)?;
+        let route = Route {
+            client: &self.client,
+            mapping,
+            bulk: mapping.bulk.is_some() || writes.len() > self.opts.bulk_threshold,
+            bulk_max_bytes: self.opts.bulk_max_bytes,
+            started,
+        };
+        route
+            .send(
+                &mut self.recorder.ledger,
+                writes,
+                |e| batch[e as usize].resumed,
+                |w| {
+                    w.events
+                        .iter()
+                        .map(|e| (batch[*e as usize].key.clone(), batch[*e as usize].line))
+                        .collect()
+                },
+                results,
+            )
+            .await
     }
 
-    async fn send_rest(
+    /// Each event's settlement from its result, with its share of the flush's API calls.
+    fn settlements(
         &self,
         mapping: &Mapping,
-        kind: Kind,
-        writes: &[FlushWrite],
-        started: chrono::DateTime<chrono::Utc>,
-    ) -> Vec<WriteResult> {
-        let object = &mapping.object;
-        let records = records_of(kind, writes);
-        let mut out = Vec::with_capacity(writes.len());
-        for (chunk_writes, chunk) in writes.chunks(200).zip(records.chunks(200)) {
-            let sent = match kind {
-                Kind::Create => self.client.create(object, chunk).await,
-                Kind::Update => self.client.update(object, chunk).await,
-                Kind::Upsert => {
-                    self.client
-                        .upsert(object, &mapping.matchers[0].field, chunk)
-                        .await
-                }
-                Kind::Delete => {
-                    let ids: Vec<String> =
-                        chunk_writes.iter().filter_map(|w| w.id.clone()).collect();
-                    self.client.delete(&ids).await
-                }
-            };
-            match sent {
-                Ok(results) => out.extend(results.into_iter().map(|r| record_result(kind, r))),
-                Err(SfError::OutcomeUnknown { .. }) if kind == Kind::Create => {
-                    // The create may have happened: look before sending it again.
-                    for w in chunk_writes {
-                        match self.find_created(mapping, w, started).await {
-                            Some(id) => out.push(Ok(("created", Some(id)))),
-                            None => {
-                                let again = self
-                                    .client
-                                    .create(object, std::slice::from_ref(&w.fields))
-                                    .await;
-                                out.push(match again {
-                                    Ok(mut r) if !r.is_empty() => record_result(kind, r.remove(0)),
-                                    Ok(_) => {
-                                        Err(("OUTCOME_UNKNOWN".into(), "no result returned".into()))
-                                    }
-                                    Err(e) => Err(sf_error(&e)),
-                                });
-                            }
-                        }
-                    }
-                }
-                Err(e) => out.extend(chunk_writes.iter().map(|_| Err(sf_error(&e)))),
-            }
-        }
-        out
-    }
-
-    /// Finds a record this run created for a write whose outcome is unknown: same values,
-    /// created since `since`. `None` when none is found or the write has no searchable value.
-    async fn find_created(
-        &self,
-        mapping: &Mapping,
-        w: &FlushWrite,
-        since: chrono::DateTime<chrono::Utc>,
-    ) -> Option<String> {
-        let mut clauses = Vec::new();
-        for (name, value) in &w.fields {
-            let searchable = mapping
-                .fields
-                .iter()
-                .find(|f| &f.name == name)
-                .is_none_or(|f| {
-                    !matches!(
-                        f.field_type,
-                        FieldType::Textarea | FieldType::Multipicklist | FieldType::Base64
-                    )
-                })
-                && matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_));
-            if searchable && soql::is_identifier(name) {
-                if let Ok(l) = soql::literal(value) {
-                    clauses.push(format!("{name} = {l}"));
-                }
-            }
-        }
-        if clauses.is_empty() {
-            return None;
-        }
-        let q = format!(
-            "SELECT Id FROM {} WHERE {} AND CreatedDate >= {} ORDER BY CreatedDate DESC LIMIT 1",
-            mapping.object,
-            clauses.join(" AND "),
-            since.format("%Y-%m-%dT%H:%M:%SZ")
-        );
-        let rows = self.client.query(&q).await.ok()?;
-        rows.first()
-            .and_then(|r| r.get("Id"))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    }
-
-    async fn send_bulk(
-        &mut self,
-        mapping: &Mapping,
-        kind: Kind,
-        writes: &[FlushWrite],
         batch: &[Pending],
-    ) -> Result<Vec<WriteResult>, RunError> {
-        let batch_size = mapping
-            .bulk
-            .as_ref()
-            .map_or(10_000, |b| b.batch_size as usize);
-        let hard = mapping.bulk.as_ref().is_some_and(|b| b.hard_delete);
-        let mut out = Vec::with_capacity(writes.len());
-        // Jobs of `batch_size` rows; one whose CSV is too large is halved until it fits.
-        let mut jobs: std::collections::VecDeque<&[FlushWrite]> =
-            writes.chunks(batch_size.max(1)).collect();
-        while let Some(chunk) = jobs.pop_front() {
-            let (job, csv) = match kind {
-                Kind::Delete => {
-                    let ids: Vec<String> = chunk.iter().filter_map(|w| w.id.clone()).collect();
-                    let op = if hard {
-                        BulkOperation::HardDelete
-                    } else {
-                        BulkOperation::Delete
-                    };
-                    (
-                        BulkJob::new(mapping.object.clone(), op),
-                        Ok(csv_out::ids(&ids)),
-                    )
-                }
-                _ => {
-                    let records = records_of(kind, chunk);
-                    let mut job = BulkJob::new(
-                        mapping.object.clone(),
-                        match kind {
-                            Kind::Create => BulkOperation::Insert,
-                            Kind::Update => BulkOperation::Update,
-                            _ => BulkOperation::Upsert,
-                        },
-                    );
-                    if kind == Kind::Upsert {
-                        job.external_id_field = Some(mapping.matchers[0].field.clone());
-                    }
-                    (job, csv_out::build(&records))
-                }
-            };
-            let csv = match csv {
-                Ok(c) if c.bytes.len() > self.opts.bulk_max_bytes && chunk.len() > 1 => {
-                    let (first, second) = chunk.split_at(chunk.len() / 2);
-                    jobs.push_front(second);
-                    jobs.push_front(first);
-                    continue;
-                }
-                Ok(c) => c.bytes,
-                Err(e) => {
-                    out.extend(
-                        chunk
-                            .iter()
-                            .map(|_| Err(("INVALID_CSV".to_string(), e.to_string()))),
-                    );
-                    continue;
-                }
-            };
-            let info = match self.client.bulk_create_job(&job).await {
-                Ok(info) => info,
-                Err(e) => {
-                    out.extend(chunk.iter().map(|_| Err(sf_error(&e))));
-                    continue;
-                }
-            };
-            // The job is remembered before anything is uploaded: a run killed from here on
-            // resumes this job instead of sending its rows again.
-            self.ledger.add_bulk_job(&BulkJobEntry {
-                job_id: info.id.clone(),
-                mapping: mapping.name.clone(),
-                operation: job.operation.as_str().to_string(),
-                csv: csv.clone(),
-                rows: chunk
-                    .iter()
-                    .map(|w| {
-                        w.events
-                            .iter()
-                            .map(|e| {
-                                let p = &batch[*e as usize];
-                                (p.key.clone(), p.line)
-                            })
-                            .collect()
-                    })
-                    .collect(),
-            })?;
-            match self.client.bulk_send(&info.id, csv).await {
-                Ok(outcome) => out.extend(bulk_results(kind, chunk.len(), outcome)),
-                Err(e) => out.extend(chunk.iter().map(|_| Err(sf_error(&e)))),
-            }
-            self.ledger.close_bulk_job(&info.id)?;
+        results: Vec<Option<WriteResult>>,
+        changes: Vec<Option<Map<String, Value>>>,
+        calls_before: u64,
+    ) -> Vec<(Settlement, String)> {
+        let spent = self.client.api_calls().saturating_sub(calls_before) as f64;
+        let share = spent / batch.len().max(1) as f64;
+        batch
+            .iter()
+            .zip(results)
+            .zip(changes)
+            .map(|((p, r), change)| {
+                let r = r.unwrap_or_else(|| {
+                    Err(Failure::new(RunCode::Internal, "no outcome was recorded"))
+                });
+                let mut s = Settlement::of(&p.key, p.line, &mapping.name, r);
+                s.api_calls = share;
+                s.changes = change;
+                (s, p.raw.clone())
+            })
+            .collect()
+    }
+
+    async fn resume_once(&mut self) -> Result<(), RunError> {
+        if !self.jobs_resumed {
+            self.jobs_resumed = true;
+            self.resume_bulk_jobs().await?;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Finishes the Bulk API jobs an interrupted run left (from the ledger): each is polled to
@@ -629,13 +432,7 @@ impl<'p> Executor<'p> {
         if self.opts.dry_run {
             return Ok(());
         }
-        for job in self.ledger.open_bulk_jobs()? {
-            let kind = match job.operation.as_str() {
-                "insert" => Kind::Create,
-                "update" => Kind::Update,
-                "upsert" => Kind::Upsert,
-                _ => Kind::Delete,
-            };
+        for job in self.recorder.ledger.open_bulk_jobs()? {
             let outcome = match self
                 .client
                 .bulk_resume_with_input(&job.job_id, &job.csv)
@@ -645,230 +442,39 @@ impl<'p> Executor<'p> {
                 Err(e) if e.retryable() => return Err(RunError::Salesforce(e)),
                 Err(e) => {
                     tracing::warn!(job = %job.job_id, error = %e, "cannot resume the bulk job; its rows will be sent again");
-                    self.ledger.close_bulk_job(&job.job_id)?;
+                    self.recorder.ledger.close_bulk_job(&job.job_id)?;
                     continue;
                 }
             };
-            let results = bulk_results(kind, job.rows.len(), outcome);
+            let rows = results::of_bulk(job.operation, job.rows.len(), outcome);
             let mut outcomes = Vec::new();
-            for (events, result) in job.rows.iter().zip(results) {
-                if matches!(&result, Err((code, _)) if code == "NOT_PROCESSED") {
+            for (events, result) in job.rows.iter().zip(rows) {
+                if results::not_processed(&result) {
                     continue;
                 }
                 for (n, (key, line)) in events.iter().enumerate() {
-                    outcomes.push(outcome_of(key, *line, &job.mapping, for_event(&result, n)));
+                    let r = results::for_event(&result, n);
+                    outcomes.push(Settlement::of(key, *line, &job.mapping, r));
                 }
             }
             tracing::info!(job = %job.job_id, events = outcomes.len(), "resumed a bulk job of an interrupted run");
-            self.ledger.record(&outcomes)?;
-            self.ledger.close_bulk_job(&job.job_id)?;
-        }
-        Ok(())
-    }
-
-    /// A dry run's outcomes, with each event's field changes: reported, never recorded in the
-    /// ledger (a later real run must still deliver these events).
-    fn conclude_dry(
-        &mut self,
-        mapping: &Mapping,
-        batch: &[Pending],
-        results: Vec<Option<WriteResult>>,
-        changes: Vec<Option<Map<String, Value>>>,
-        calls_before: u64,
-    ) -> Result<(), RunError> {
-        let outcomes = self.outcomes(mapping, batch, results, calls_before);
-        for ((mut o, _), change) in outcomes.into_iter().zip(changes) {
-            o.changes = change;
-            *self.summary.outcomes.entry(o.outcome).or_default() += 1;
-            self.report_only(&o)?;
-        }
-        Ok(())
-    }
-
-    /// Records a flush's outcomes: ledger, report, dead letters, counts.
-    fn conclude(
-        &mut self,
-        mapping: &Mapping,
-        batch: &[Pending],
-        results: Vec<Option<WriteResult>>,
-        calls_before: u64,
-    ) -> Result<(), RunError> {
-        let settled = self.outcomes(mapping, batch, results, calls_before);
-        self.settle(&settled)
-    }
-
-    fn outcomes(
-        &self,
-        mapping: &Mapping,
-        batch: &[Pending],
-        results: Vec<Option<WriteResult>>,
-        calls_before: u64,
-    ) -> Vec<(Outcome, String)> {
-        let spent = self.client.api_calls().saturating_sub(calls_before) as f64;
-        let share = spent / batch.len().max(1) as f64;
-        let mut settled = Vec::with_capacity(batch.len());
-        for (p, r) in batch.iter().zip(results) {
-            let r = r.unwrap_or_else(|| Err(("INTERNAL".into(), "no outcome was recorded".into())));
-            let mut o = outcome_of(&p.key, p.line, &mapping.name, r);
-            o.api_calls = share;
-            settled.push((o, p.raw.clone()));
-        }
-        settled
-    }
-
-    /// Writes an outcome to the report without touching the ledger.
-    fn report_only(&mut self, o: &Outcome) -> Result<(), RunError> {
-        if let Some(r) = self.report.as_mut() {
-            serde_json::to_writer(&mut *r, o).map_err(std::io::Error::other)?;
-            r.write_all(b"\n")?;
-        }
-        Ok(())
-    }
-
-    fn settle(&mut self, outcomes: &[(Outcome, String)]) -> Result<(), RunError> {
-        if outcomes.is_empty() {
-            return Ok(());
-        }
-        // A dry run records nothing: a later real run with this ledger must deliver every event.
-        if !self.opts.dry_run {
-            let list: Vec<Outcome> = outcomes.iter().map(|(o, _)| o.clone()).collect();
-            self.ledger.record(&list)?;
-        }
-        for (o, raw) in outcomes {
-            *self.summary.outcomes.entry(o.outcome).or_default() += 1;
-            self.report_only(o)?;
-            if o.outcome == "failed" && !raw.is_empty() && !self.opts.dry_run {
-                if let Some(d) = self.dead_letter.as_mut() {
-                    d.write_all(raw.as_bytes())?;
-                    d.write_all(b"\n")?;
-                }
-            }
+            self.recorder.ledger.record(&outcomes)?;
+            self.recorder.ledger.close_bulk_job(&job.job_id)?;
         }
         Ok(())
     }
 }
 
-type WriteResult = Result<(&'static str, Option<String>), (String, String)>;
-
-/// A write's result for the `n`-th event it carries: later events merged into a create
-/// changed the record it made, so they count as updates.
-fn for_event(r: &WriteResult, n: usize) -> WriteResult {
-    match r {
-        Ok(("created", id)) if n > 0 => Ok(("updated", id.clone())),
-        other => other.clone(),
+/// The result of an event the flush plan settled without a write.
+fn settled_result(settled: &flush::Settled) -> WriteResult {
+    use super::settlement::Written;
+    use crate::outcome::Outcome;
+    match settled {
+        flush::Settled::Skipped(_) => Ok(Written::new(Outcome::Skipped, None)),
+        flush::Settled::CreatedThenDeleted => Ok(Written::new(Outcome::Deleted, None)),
+        flush::Settled::Unchanged(id) => Ok(Written::new(Outcome::Skipped, Some(id.clone()))),
+        flush::Settled::Failed { code, message } => Err(Failure::new(*code, message.clone())),
     }
-}
-
-/// An event's outcome from its write's result (API calls are set by the caller).
-fn outcome_of(key: &str, line: usize, mapping: &str, r: WriteResult) -> Outcome {
-    match r {
-        Ok((outcome, id)) => Outcome {
-            key: key.to_string(),
-            line,
-            mapping: mapping.to_string(),
-            outcome,
-            record_id: id,
-            error_code: None,
-            error_message: None,
-            api_calls: 0.0,
-            changes: None,
-        },
-        Err((code, message)) => Outcome::failed(key, line, mapping, &code, &message),
-    }
-}
-
-/// One result per row of a bulk job's upload, in row order.
-fn bulk_results(kind: Kind, rows: usize, outcome: BulkOutcome) -> Vec<WriteResult> {
-    let mut per_row: Vec<WriteResult> = vec![
-        Err((
-            "NOT_PROCESSED".into(),
-            "the bulk job returned no result for this row".into()
-        ));
-        rows
-    ];
-    for row in outcome.rows {
-        let Some(i) = row.index.filter(|i| *i < rows) else {
-            continue;
-        };
-        per_row[i] = match row.outcome {
-            RowOutcome::Success { id, created } => Ok((
-                match kind {
-                    Kind::Delete => "deleted",
-                    Kind::Create => "created",
-                    _ if created => "created",
-                    _ => "updated",
-                },
-                Some(id),
-            )),
-            RowOutcome::Failed { errors, .. } => Err(errors.first().map_or_else(
-                || ("FAILED".to_string(), "the row failed".to_string()),
-                |e| (e.status_code.clone(), e.message.clone()),
-            )),
-            RowOutcome::Unprocessed => Err((
-                "NOT_PROCESSED".into(),
-                "the bulk job did not process this row".into(),
-            )),
-            _ => Err((
-                "NOT_PROCESSED".into(),
-                "the bulk job returned no result for this row".into(),
-            )),
-        };
-    }
-    per_row
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Create,
-    Update,
-    Upsert,
-    Delete,
-}
-
-/// The records a write sends: its fields, plus `Id` for an update.
-fn records_of(kind: Kind, writes: &[FlushWrite]) -> Vec<Map<String, Value>> {
-    writes
-        .iter()
-        .map(|w| {
-            let mut r = w.fields.clone();
-            if let (Kind::Update, Some(id)) = (kind, &w.id) {
-                r.insert("Id".into(), Value::String(id.clone()));
-            }
-            r
-        })
-        .collect()
-}
-
-fn record_result(kind: Kind, r: RecordResult) -> WriteResult {
-    if r.success {
-        Ok((
-            match kind {
-                Kind::Create => "created",
-                Kind::Delete => "deleted",
-                Kind::Update => "updated",
-                Kind::Upsert if r.created == Some(true) => "created",
-                Kind::Upsert => "updated",
-            },
-            r.id,
-        ))
-    } else {
-        Err(r.errors.first().map_or_else(
-            || {
-                (
-                    "FAILED".to_string(),
-                    "Salesforce rejected the record".to_string(),
-                )
-            },
-            |e| (e.status_code.clone(), e.message.clone()),
-        ))
-    }
-}
-
-fn sf_error(e: &SfError) -> (String, String) {
-    (
-        e.code().unwrap_or("SALESFORCE_ERROR").to_string(),
-        e.to_string(),
-    )
 }
 
 /// An evaluated operation as owned JSON, for the flush planner.
@@ -913,22 +519,6 @@ fn insert_wire(map: &mut Map<String, Value>, name: &str, value: &FieldValue<'_, 
             let mut inner = Map::new();
             inner.insert((*field).to_string(), value.to_json());
             map.insert((*relationship).to_string(), Value::Object(inner));
-        }
-    }
-}
-
-impl Outcome {
-    fn failed(key: &str, line: usize, mapping: &str, code: &str, message: &str) -> Outcome {
-        Outcome {
-            key: key.to_string(),
-            line,
-            mapping: mapping.to_string(),
-            outcome: "failed",
-            record_id: None,
-            error_code: Some(code.to_string()),
-            error_message: Some(message.to_string()),
-            api_calls: 0.0,
-            changes: None,
         }
     }
 }

@@ -10,25 +10,23 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-/// An event's final outcome.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Outcome {
-    pub key: String,
-    pub line: usize,
-    pub mapping: String,
-    /// created, updated, deleted, skipped or failed.
-    pub outcome: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub record_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_message: Option<String>,
-    /// This event's share of the API calls its flush spent.
-    pub api_calls: f64,
-    /// A dry run's field changes: `{field: {"from", "to"}}` (reported, not kept in the ledger).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub changes: Option<serde_json::Map<String, serde_json::Value>>,
+use super::settlement::Settlement;
+use crate::outcome::{LedgerState, Outcome, WriteKind};
+
+/// What the ledger holds for one event and mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub state: LedgerState,
+    /// The recorded outcome, once `done`.
+    pub outcome: Option<Outcome>,
+}
+
+impl Entry {
+    /// Done with an outcome other than `failed`: a later run skips the event (a failed one is
+    /// tried again, the mapping may be fixed).
+    pub fn delivered(&self) -> bool {
+        self.state == LedgerState::Done && self.outcome != Some(Outcome::Failed)
+    }
 }
 
 /// Why the ledger failed.
@@ -75,25 +73,30 @@ impl Ledger {
         Ok(Ledger { db })
     }
 
-    /// The state of an event for a mapping: `None`, `Some("sent")` or `Some("done")`.
-    pub fn state(&self, key: &str, mapping: &str) -> Result<Option<String>, LedgerError> {
-        Ok(self.entry(key, mapping)?.map(|(state, _)| state))
+    /// The state of an event for a mapping.
+    pub fn state(&self, key: &str, mapping: &str) -> Result<Option<LedgerState>, LedgerError> {
+        Ok(self.entry(key, mapping)?.map(|e| e.state))
     }
 
     /// The state and (when done) the outcome of an event for a mapping.
-    pub fn entry(
-        &self,
-        key: &str,
-        mapping: &str,
-    ) -> Result<Option<(String, Option<String>)>, LedgerError> {
-        Ok(self
+    pub fn entry(&self, key: &str, mapping: &str) -> Result<Option<Entry>, LedgerError> {
+        let row: Option<(String, Option<String>)> = self
             .db
             .query_row(
                 "SELECT state, outcome FROM events WHERE key = ?1 AND mapping = ?2",
                 params![key, mapping],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()?)
+            .optional()?;
+        let Some((state, outcome)) = row else {
+            return Ok(None);
+        };
+        let state = LedgerState::parse(&state).ok_or_else(|| unknown_word(0, &state))?;
+        let outcome = match outcome {
+            Some(o) => Some(Outcome::parse(&o).ok_or_else(|| unknown_word(1, &o))?),
+            None => None,
+        };
+        Ok(Some(Entry { state, outcome }))
     }
 
     /// Marks events as sent (a write carrying them is about to go out).
@@ -101,11 +104,16 @@ impl Ledger {
         let tx = self.db.transaction()?;
         {
             let mut stmt = tx.prepare_cached(
-                "INSERT INTO events (key, mapping, line, state) VALUES (?1, ?2, ?3, 'sent')
-                 ON CONFLICT (key, mapping) DO UPDATE SET state = 'sent'",
+                "INSERT INTO events (key, mapping, line, state) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (key, mapping) DO UPDATE SET state = ?4",
             )?;
             for (key, mapping, line) in events {
-                stmt.execute(params![key, mapping, *line as i64])?;
+                stmt.execute(params![
+                    key,
+                    mapping,
+                    *line as i64,
+                    LedgerState::Sent.as_str()
+                ])?;
             }
         }
         tx.commit()?;
@@ -113,14 +121,14 @@ impl Ledger {
     }
 
     /// Records final outcomes, in one transaction.
-    pub fn record(&mut self, outcomes: &[Outcome]) -> Result<(), LedgerError> {
+    pub fn record(&mut self, outcomes: &[Settlement]) -> Result<(), LedgerError> {
         let tx = self.db.transaction()?;
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO events (key, mapping, line, state, outcome, record_id, error_code,
                                      error_message, api_calls)
-                 VALUES (?1, ?2, ?3, 'done', ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (key, mapping) DO UPDATE SET state = 'done', outcome = ?4,
+                 VALUES (?1, ?2, ?3, ?9, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (key, mapping) DO UPDATE SET state = ?9, outcome = ?4,
                    record_id = ?5, error_code = ?6, error_message = ?7, api_calls = ?8",
             )?;
             for o in outcomes {
@@ -128,11 +136,12 @@ impl Ledger {
                     o.key,
                     o.mapping,
                     o.line as i64,
-                    o.outcome,
+                    o.outcome.as_str(),
                     o.record_id,
-                    o.error_code,
-                    o.error_message,
-                    o.api_calls
+                    o.error_code().map(|c| c.as_str()),
+                    o.error_message(),
+                    o.api_calls,
+                    LedgerState::Done.as_str(),
                 ])?;
             }
         }
@@ -143,10 +152,10 @@ impl Ledger {
     /// Counts of final outcomes.
     pub fn counts(&self) -> Result<Vec<(String, u64)>, LedgerError> {
         let mut stmt = self.db.prepare(
-            "SELECT outcome, COUNT(*) FROM events WHERE state = 'done' GROUP BY outcome ORDER BY outcome",
+            "SELECT outcome, COUNT(*) FROM events WHERE state = ?1 GROUP BY outcome ORDER BY outcome",
         )?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map([LedgerState::Done.as_str()], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -160,8 +169,8 @@ impl Ledger {
 pub struct BulkJobEntry {
     pub job_id: String,
     pub mapping: String,
-    /// `insert`, `update`, `upsert`, `delete` or `hardDelete`.
-    pub operation: String,
+    /// The job's operation.
+    pub operation: WriteKind,
     /// The uploaded CSV: results are mapped back to its rows.
     pub csv: Vec<u8>,
     /// Per CSV row, the events (key, line) whose write it carries, in event order.
@@ -176,7 +185,13 @@ impl Ledger {
         self.db.execute(
             "INSERT OR REPLACE INTO bulk_jobs (job_id, mapping, operation, csv, rows, done)
              VALUES (?1, ?2, ?3, ?4, ?5, 0)",
-            params![job.job_id, job.mapping, job.operation, job.csv, rows],
+            params![
+                job.job_id,
+                job.mapping,
+                job.operation.as_str(),
+                job.csv,
+                rows
+            ],
         )?;
         Ok(())
     }
@@ -190,10 +205,12 @@ impl Ledger {
         let jobs = stmt
             .query_map([], |r| {
                 let rows: String = r.get(4)?;
+                let operation: String = r.get(2)?;
                 Ok(BulkJobEntry {
                     job_id: r.get(0)?,
                     mapping: r.get(1)?,
-                    operation: r.get(2)?,
+                    operation: WriteKind::parse(&operation)
+                        .ok_or_else(|| unknown_word(2, &operation))?,
                     csv: r.get(3)?,
                     rows: serde_json::from_str(&rows).map_err(|e| {
                         rusqlite::Error::FromSqlConversionFailure(
@@ -218,6 +235,16 @@ impl Ledger {
     }
 }
 
+/// A word in the ledger that this version of sfmap does not know (a newer sfmap wrote it, or
+/// the file was edited): an error, never a guess.
+fn unknown_word(column: usize, word: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Text,
+        format!("unknown ledger value {word:?}").into(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,22 +262,21 @@ mod tests {
                 ("m2".into(), "lead".into(), 2),
             ])
             .unwrap();
-            l.record(&[Outcome {
-                key: "m1".into(),
-                line: 1,
-                mapping: "lead".into(),
-                outcome: "created",
-                record_id: Some("00Q000000000001AAA".into()),
-                error_code: None,
-                error_message: None,
-                api_calls: 0.5,
-                changes: None,
-            }])
-            .unwrap();
+            let mut created = Settlement::of(
+                "m1",
+                1,
+                "lead",
+                Ok(super::super::settlement::Written::new(
+                    Outcome::Created,
+                    Some("00Q000000000001AAA".into()),
+                )),
+            );
+            created.api_calls = 0.5;
+            l.record(&[created]).unwrap();
         }
         let l = Ledger::open(Some(&path)).unwrap();
-        assert_eq!(l.state("m1", "lead").unwrap().as_deref(), Some("done"));
-        assert_eq!(l.state("m2", "lead").unwrap().as_deref(), Some("sent"));
+        assert_eq!(l.state("m1", "lead").unwrap(), Some(LedgerState::Done));
+        assert_eq!(l.state("m2", "lead").unwrap(), Some(LedgerState::Sent));
         assert_eq!(l.state("m3", "lead").unwrap(), None);
         assert_eq!(l.counts().unwrap(), [("created".to_string(), 1)]);
         std::fs::remove_dir_all(&dir).unwrap();
@@ -262,7 +288,7 @@ mod tests {
         let job = BulkJobEntry {
             job_id: "750000000000001AAA".into(),
             mapping: "lead".into(),
-            operation: "insert".into(),
+            operation: WriteKind::Create,
             csv: b"LastName\nA\n".to_vec(),
             rows: vec![vec![("m1".into(), 1), ("m2".into(), 2)]],
         };

@@ -55,7 +55,11 @@ async fn events_apply_in_order_within_a_flush() {
         Ledger::open(None).unwrap(),
     )
     .await;
-    assert_eq!(summary.outcomes.get("failed"), None, "{report:?}");
+    assert_eq!(
+        summary.outcomes.get(&sfmap::outcome::Outcome::Failed),
+        None,
+        "{report:?}"
+    );
     let leads = records(
         &emu,
         "Lead",
@@ -115,7 +119,10 @@ async fn upserting_1000_events_spends_few_api_calls() {
         Ledger::open(None).unwrap(),
     )
     .await;
-    assert_eq!(summary.outcomes.get("created"), Some(&1000));
+    assert_eq!(
+        summary.outcomes.get(&sfmap::outcome::Outcome::Created),
+        Some(&1000)
+    );
     // Lookups in chunks of IN (...) plus Collections writes of 200: Segment spends 2,000.
     assert!(
         summary.api_calls <= 15,
@@ -170,7 +177,11 @@ mapping lead {
             opts.bulk_max_bytes = b;
         }
         let (summary, report) = run(&emu, &p, &events, opts, Ledger::open(None).unwrap()).await;
-        assert_eq!(summary.outcomes.get("failed"), None, "{report:?}");
+        assert_eq!(
+            summary.outcomes.get(&sfmap::outcome::Outcome::Failed),
+            None,
+            "{report:?}"
+        );
         let jobs = emu
             .requests()
             .iter()
@@ -240,7 +251,11 @@ mapping lead {
         Ledger::open(None).unwrap(),
     )
     .await;
-    assert_eq!(summary.outcomes.get("created"), Some(&5), "{report:?}");
+    assert_eq!(
+        summary.outcomes.get(&sfmap::outcome::Outcome::Created),
+        Some(&5),
+        "{report:?}"
+    );
     // Run again: every lookup must find exactly its own record.
     let (summary, report) = run(
         &emu,
@@ -250,7 +265,11 @@ mapping lead {
         Ledger::open(None).unwrap(),
     )
     .await;
-    assert_eq!(summary.outcomes.get("updated"), Some(&5), "{report:?}");
+    assert_eq!(
+        summary.outcomes.get(&sfmap::outcome::Outcome::Updated),
+        Some(&5),
+        "{report:?}"
+    );
     let emails: Vec<String> = records(&emu, "Lead", &["Plan__c"], "Plan__c")
         .into_iter()
         .map(|r| r["Plan__c"].as_str().unwrap().to_string())
@@ -287,7 +306,10 @@ async fn a_second_run_with_the_ledger_delivers_only_the_rest() {
         Ledger::open(Some(&ledger)).unwrap(),
     )
     .await;
-    assert_eq!(first.outcomes.get("created"), Some(&20));
+    assert_eq!(
+        first.outcomes.get(&sfmap::outcome::Outcome::Created),
+        Some(&20)
+    );
     let (second, _) = run(
         &emu,
         &p,
@@ -297,7 +319,10 @@ async fn a_second_run_with_the_ledger_delivers_only_the_rest() {
     )
     .await;
     assert_eq!(second.already_done, 20);
-    assert_eq!(second.outcomes.get("created"), Some(&30));
+    assert_eq!(
+        second.outcomes.get(&sfmap::outcome::Outcome::Created),
+        Some(&30)
+    );
     assert_eq!(records(&emu, "Lead", &["Id"], "Email").len(), 50);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -360,7 +385,11 @@ async fn failed_events_are_retried_once_the_mapping_is_fixed() {
         Ledger::open(Some(&ledger)).unwrap(),
     )
     .await;
-    assert_eq!(first.outcomes.get("failed"), Some(&1), "{report:?}");
+    assert_eq!(
+        first.outcomes.get(&sfmap::outcome::Outcome::Failed),
+        Some(&1),
+        "{report:?}"
+    );
     assert_eq!(report[0]["error_code"], "MISSING_REQUIRED");
     let fixed = plan(
         "mapping lead { on identify object Lead create \
@@ -378,7 +407,11 @@ async fn failed_events_are_retried_once_the_mapping_is_fixed() {
         second.already_done, 1,
         "the delivered event is not sent again"
     );
-    assert_eq!(second.outcomes.get("created"), Some(&1), "{report:?}");
+    assert_eq!(
+        second.outcomes.get(&sfmap::outcome::Outcome::Created),
+        Some(&1),
+        "{report:?}"
+    );
     assert_eq!(records(&emu, "Lead", &["Email"], "Email").len(), 2);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -428,7 +461,7 @@ mapping lead {{
         )
         .await;
         assert_eq!(
-            summary.outcomes.get("failed"),
+            summary.outcomes.get(&sfmap::outcome::Outcome::Failed),
             None,
             "{matcher}: {report:?}"
         );
@@ -469,7 +502,11 @@ async fn a_repeated_message_id_is_delivered_once() {
             Ledger::open(None).unwrap(),
         )
         .await;
-        assert_eq!(summary.outcomes.get("failed"), None, "{report:?}");
+        assert_eq!(
+            summary.outcomes.get(&sfmap::outcome::Outcome::Failed),
+            None,
+            "{report:?}"
+        );
         let outcomes: Vec<&str> = report
             .iter()
             .map(|r| r["outcome"].as_str().unwrap())

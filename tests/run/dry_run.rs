@@ -78,7 +78,10 @@ async fn a_dry_run_reports_changes_and_writes_nothing() {
             report[1]["changes"]["LastName"],
             json!({"from": null, "to": "Bee"})
         );
-        assert_eq!(summary.outcomes.get("would_update"), Some(&1));
+        assert_eq!(
+            summary.outcomes.get(&sfmap::outcome::Outcome::WouldUpdate),
+            Some(&1)
+        );
         let leads = records(&emu, "Lead", &["Email", "Title"], "Email");
         assert_eq!(
             serde_json::to_value(leads).unwrap(),
@@ -96,8 +99,16 @@ async fn a_dry_run_reports_changes_and_writes_nothing() {
         )
         .await;
         assert_eq!(summary.already_done, 0, "{matcher}");
-        assert_eq!(summary.outcomes.get("updated"), Some(&1), "{matcher}");
-        assert_eq!(summary.outcomes.get("created"), Some(&1), "{matcher}");
+        assert_eq!(
+            summary.outcomes.get(&sfmap::outcome::Outcome::Updated),
+            Some(&1),
+            "{matcher}"
+        );
+        assert_eq!(
+            summary.outcomes.get(&sfmap::outcome::Outcome::Created),
+            Some(&1),
+            "{matcher}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -63,8 +63,16 @@ mapping lead {
         "the limit burst is waited out"
     );
     assert_eq!(report.len(), 2000, "every event has an outcome");
-    let created = summary.outcomes.get("created").copied().unwrap_or(0);
-    let failed = summary.outcomes.get("failed").copied().unwrap_or(0);
+    let created = summary
+        .outcomes
+        .get(&sfmap::outcome::Outcome::Created)
+        .copied()
+        .unwrap_or(0);
+    let failed = summary
+        .outcomes
+        .get(&sfmap::outcome::Outcome::Failed)
+        .copied()
+        .unwrap_or(0);
     assert_eq!(created + failed, 2000, "{:?}", summary.outcomes);
     for r in &report {
         if r["outcome"] == "failed" {

@@ -617,7 +617,10 @@ async fn s7_a_query_answer_without_records_fails_the_events_and_writes_nothing()
         Ledger::open(None).unwrap(),
     )
     .await;
-    assert_eq!(summary.outcomes.get("failed"), Some(&2));
+    assert_eq!(
+        summary.outcomes.get(&sfmap::outcome::Outcome::Failed),
+        Some(&2)
+    );
     assert_eq!(outcome(&report[0]), ("failed", "BAD_RESPONSE"));
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen, ["GET /services/data/v62.0/query"], "{seen:?}");

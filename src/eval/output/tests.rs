@@ -61,7 +61,7 @@ enum Kind {
         on_create: Vec<(String, Value<'static>)>,
         missing: Vec<String>,
     },
-    Error(&'static str, String),
+    Error(crate::outcome::RunCode, String),
     Skipped(String),
 }
 
@@ -82,7 +82,7 @@ fn kind() -> impl Strategy<Value = Kind> {
                 missing
             }),
         (
-            prop::sample::select(vec!["TYPE_MISMATCH", "odd \"code\\"]),
+            prop::sample::select(crate::outcome::RunCode::ALL.to_vec()),
             TEXT
         )
             .prop_map(|(c, m)| Kind::Error(c, m)),
@@ -130,7 +130,7 @@ fn outcomes<'p>(mappings: &'p [plan::Mapping], kinds: &'p [Kind]) -> Vec<Outcome
                 }),
                 Kind::Error(code, message) => Outcome::Error(EvalError {
                     mapping,
-                    code,
+                    code: *code,
                     message: message.clone(),
                 }),
                 Kind::Skipped(reason) => Outcome::Skipped(Skip {
@@ -278,7 +278,7 @@ impl Serialize for Row<'_, '_, '_> {
             }
             Outcome::Error(e) => {
                 map.serialize_entry("mapping", &e.mapping.name)?;
-                map.serialize_entry("error", &ErrorBody(e.code, &e.message))?;
+                map.serialize_entry("error", &ErrorBody(e.code.as_str(), &e.message))?;
             }
             Outcome::Skipped(skip) => {
                 map.serialize_entry("mapping", &skip.mapping.name)?;

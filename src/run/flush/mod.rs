@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use crate::outcome::{RunCode, WriteKind};
 use crate::plan::{Mapping, Strategy};
 use crate::syntax::ast::{Join, OnMissing, OpKind};
 
@@ -51,6 +52,44 @@ pub struct Writes {
     pub settled: Vec<(u64, Settled)>,
 }
 
+impl Writes {
+    /// The writes by kind, in the order they go out: creates, updates, upserts, deletes
+    /// (`hard_delete`: deletes that bypass the recycle bin).
+    pub fn by_kind(self, hard_delete: bool) -> [(WriteKind, Vec<Write>); 4] {
+        let delete = if hard_delete {
+            WriteKind::HardDelete
+        } else {
+            WriteKind::Delete
+        };
+        [
+            (WriteKind::Create, self.creates),
+            (WriteKind::Update, self.updates),
+            (WriteKind::Upsert, self.upserts),
+            (delete, self.deletes),
+        ]
+    }
+
+    /// Every write with its kind (deletes as [`WriteKind::Delete`]).
+    pub fn iter(&self) -> impl Iterator<Item = (WriteKind, &Write)> {
+        let kind = |k: WriteKind| move |w| (k, w);
+        self.creates
+            .iter()
+            .map(kind(WriteKind::Create))
+            .chain(self.updates.iter().map(kind(WriteKind::Update)))
+            .chain(self.upserts.iter().map(kind(WriteKind::Upsert)))
+            .chain(self.deletes.iter().map(kind(WriteKind::Delete)))
+    }
+
+    /// How many records the writes send.
+    pub fn len(&self) -> usize {
+        self.creates.len() + self.updates.len() + self.upserts.len() + self.deletes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// One record write and the events it carries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Write {
@@ -66,7 +105,7 @@ pub enum Settled {
     /// `add` found the record, or update/delete found none with `else skip`.
     Skipped(String),
     /// The event fails: a stable code and a message.
-    Failed { code: &'static str, message: String },
+    Failed { code: RunCode, message: String },
     /// Created and deleted within the flush: nothing to send.
     CreatedThenDeleted,
     /// Matched this existing record, but no field had a value: nothing to send (Segment PATCHes
@@ -283,7 +322,7 @@ fn plan_matched(mapping: &Mapping, ops: &[Op], found: &[Found]) -> Writes {
                     match mapping.on_missing {
                         OnMissing::Skip => Settled::Skipped(message),
                         OnMissing::Error => Settled::Failed {
-                            code: "NOT_FOUND",
+                            code: RunCode::NotFound,
                             message,
                         },
                     },
@@ -311,7 +350,7 @@ fn plan_matched(mapping: &Mapping, ops: &[Op], found: &[Found]) -> Writes {
             (_, many) => settled.push((
                 op.event,
                 Settled::Failed {
-                    code: "MULTIPLE_MATCHES",
+                    code: RunCode::MultipleMatches,
                     message: format!(
                         "{} {} records match {}",
                         many.len(),
@@ -392,7 +431,7 @@ fn norm(v: &Value) -> String {
 
 fn missing(op: &Op) -> Option<Settled> {
     (!op.missing_on_create.is_empty()).then(|| Settled::Failed {
-        code: "MISSING_REQUIRED",
+        code: RunCode::MissingRequired,
         message: format!(
             "creating the record needs {}, which this event lacks",
             op.missing_on_create.join(", ")

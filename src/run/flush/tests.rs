@@ -1,6 +1,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{Found, Op, Settled, plan};
+use crate::outcome::RunCode;
 use crate::plan::Mapping;
 use crate::syntax::ast::OpKind;
 
@@ -111,7 +112,7 @@ fn multiple_matches_fail_and_missing_records_follow_else() {
         (
             1,
             Settled::Failed {
-                code: "MULTIPLE_MATCHES",
+                code: RunCode::MultipleMatches,
                 ..
             }
         )
@@ -189,7 +190,7 @@ fn upsert_that_would_create_without_required_fields_fails_that_event_only() {
         (
             1,
             Settled::Failed {
-                code: "MISSING_REQUIRED",
+                code: RunCode::MissingRequired,
                 ..
             }
         )
