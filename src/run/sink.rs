@@ -56,6 +56,11 @@ impl<W: Write + Send> Sink for JsonlReport<W> {
         self.0.write_all(b"\n")
     }
 
+    /// After each flush the report is written out: a stream's outcomes show as they settle.
+    fn flushed(&mut self, _flush: &FlushDone<'_>) -> std::io::Result<()> {
+        self.0.flush()
+    }
+
     fn finish(&mut self) -> std::io::Result<()> {
         self.0.flush()
     }
@@ -72,6 +77,10 @@ impl<W: Write + Send> Sink for DeadLetter<W> {
             self.0.write_all(b"\n")?;
         }
         Ok(())
+    }
+
+    fn flushed(&mut self, _flush: &FlushDone<'_>) -> std::io::Result<()> {
+        self.0.flush()
     }
 
     fn finish(&mut self) -> std::io::Result<()> {

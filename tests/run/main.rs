@@ -8,3 +8,5 @@ mod delivery;
 mod dry_run;
 mod faults;
 mod parity;
+mod stream;
+mod vocabulary;
