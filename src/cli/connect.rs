@@ -20,13 +20,19 @@ pub struct OrgChoice<'a> {
     pub client: ClientOptions,
 }
 
+/// A connected client, and what it is connected through.
+pub struct Connected {
+    pub client: Client,
+    /// The embedded org, when one was started (the caller shuts it down).
+    pub emulator: Option<Emulator>,
+    /// How the org was chosen, for the user: `profile prod`, `--org local`,
+    /// `SFMAP_ACCESS_TOKEN`.
+    pub source: String,
+}
+
 /// Connects: `--org local`, else `--profile`, else SFMAP_ACCESS_TOKEN + SFMAP_INSTANCE_URL,
-/// else the configuration's `default_profile`. Returns the embedded org too when one was
-/// started (the caller shuts it down).
-pub async fn connect(
-    config: &Config,
-    choice: OrgChoice<'_>,
-) -> Result<(Client, Option<Emulator>), String> {
+/// else the configuration's `default_profile`.
+pub async fn connect(config: &Config, choice: OrgChoice<'_>) -> Result<Connected, String> {
     if let Some(org) = choice.org.filter(|o| *o != "local") {
         return Err(format!(
             "unknown --org {org:?}: use `--org local`, or --profile NAME for a real org"
@@ -47,6 +53,11 @@ pub async fn connect(
             .as_ref()
             .is_some_and(super::profile::Resolved::is_local);
     let mut emulator = None;
+    let source = match (&profile, choice.org) {
+        (_, Some(_)) => "--org local".to_string(),
+        (Some(p), None) => format!("profile {}", p.name),
+        (None, None) => crate::salesforce::auth::ENV_ACCESS_TOKEN.to_string(),
+    };
     let connection = if local {
         let emu = Emulator::start(EmulatorConfig {
             schema: choice.local_schema,
@@ -80,7 +91,11 @@ pub async fn connect(
     let client = Client::connect_with(connection, choice.client)
         .await
         .map_err(|e| format!("cannot connect: {e}"))?;
-    Ok((client, emulator))
+    Ok(Connected {
+        client,
+        emulator,
+        source,
+    })
 }
 
 /// The connection to an emulated org: its login host is its instance, and its local user logs

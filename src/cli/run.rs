@@ -124,10 +124,30 @@ async fn run_async(args: &RunArgs) -> ExitCode {
             ..ClientOptions::default()
         },
     };
-    let (client, emulator) = match super::connect::connect(&config, org).await {
-        Ok(pair) => pair,
+    let super::connect::Connected {
+        client,
+        emulator,
+        source,
+    } = match super::connect::connect(&config, org).await {
+        Ok(c) => c,
         Err(e) => return super::usage_error(&e),
     };
+    // Before the first write: where this run delivers, and the org its ledger entries are for.
+    let identity = match client.identity().await {
+        Ok(i) => i,
+        Err(e) => return super::usage_error(&format!("cannot tell which org this is: {e}")),
+    };
+    eprintln!(
+        "{} {} · org {} · {} · {source}",
+        if args.dry_run {
+            "dry run against"
+        } else {
+            "delivering to"
+        },
+        identity.instance_url.trim_end_matches('/'),
+        identity.org_id,
+        identity.username,
+    );
     let local = emulator.is_some();
     let ledger_path = args
         .ledger
@@ -140,8 +160,18 @@ async fn run_async(args: &RunArgs) -> ExitCode {
             }
         }
     }
-    let ledger = match Ledger::open(ledger_path.as_deref()) {
-        Ok(l) => l,
+    let ledger = match Ledger::open(ledger_path.as_deref())
+        .and_then(|l| l.for_org(&identity.org_id))
+    {
+        Ok((l, adopted)) => {
+            if adopted > 0 {
+                eprintln!(
+                    "ledger: {adopted} entries from before ledgers were kept per org are now org {}'s",
+                    identity.org_id
+                );
+            }
+            l
+        }
         Err(e) => return super::usage_error(&e.to_string()),
     };
     let opts = Options {

@@ -99,7 +99,9 @@ async fn pull_schema(args: &PullArgs) -> Result<usize, String> {
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
     let config = Config::discover(&start).map_err(|e| e.to_string())?;
-    let (client, emulator) = super::connect::connect(
+    let super::connect::Connected {
+        client, emulator, ..
+    } = super::connect::connect(
         &config,
         super::connect::OrgChoice {
             org: args.org.as_deref(),

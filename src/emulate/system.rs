@@ -84,13 +84,31 @@ pub fn add_system_objects(schema: &mut Schema) {
     });
 }
 
+/// The number in this org's Id: drawn at random when the org is created, so two emulated orgs
+/// are two orgs (a ledger tells them apart), and kept in the store so a `--state` file is the
+/// same org across restarts. A state file from before the number was kept holds org number 1.
+fn org_number(store: &mut Store) -> Result<u64, EmulateError> {
+    const KEY: &str = "org_number";
+    if let Some(n) = store.counter(KEY)? {
+        return Ok(n as u64);
+    }
+    let n = if store.get(&sfid::make("00D", "0E", 1))?.is_some() {
+        1
+    } else {
+        // Nine base-62 digits hold 62^9 > 2^53; stay in i64 for the counter.
+        rand::RngExt::random_range(&mut rand::rng(), 2..(1u64 << 52))
+    };
+    store.set_counter(KEY, n as i64)?;
+    Ok(n)
+}
+
 /// Creates the Organization and admin User records on first start (a `--state` file keeps them).
 pub fn ensure_org(
     schema: &Schema,
     store: &mut Store,
     creds: &Credentials,
 ) -> Result<OrgIds, EmulateError> {
-    let org_id = sfid::make("00D", "0E", 1);
+    let org_id = sfid::make("00D", "0E", org_number(store)?);
     let user_id = sfid::make("005", "0E", 1);
     if store.get(&org_id)?.is_none() {
         let mut f = Map::new();

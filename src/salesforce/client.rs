@@ -104,6 +104,9 @@ pub(crate) struct Request {
     pub body: Body,
     pub safety: Safety,
     pub accept: &'static str,
+    /// Counted in `api_calls` (every REST and Bulk request; not the identity look-up, which
+    /// Salesforce does not count against the daily allocation).
+    pub counted: bool,
 }
 
 impl Request {
@@ -115,6 +118,7 @@ impl Request {
             body: Body::None,
             safety,
             accept: "application/json",
+            counted: true,
         }
     }
 
@@ -339,7 +343,9 @@ impl Client {
                     .timeout(inner.options.upload_timeout)
                     .body(bytes.clone()),
             };
-            inner.api_calls.fetch_add(1, Ordering::Relaxed);
+            if req.counted {
+                inner.api_calls.fetch_add(1, Ordering::Relaxed);
+            }
             let lost = |message: String, timeout: bool| -> SfError {
                 if req.safety == Safety::Create {
                     SfError::OutcomeUnknown {

@@ -22,6 +22,7 @@ mod client;
 mod collections;
 pub mod csv_out;
 mod error;
+mod identity;
 pub mod instance_url;
 mod query;
 mod retry;
@@ -38,6 +39,7 @@ pub use bulk::{BulkJob, BulkOperation, JobInfo};
 pub use bulk_results::{BulkOutcome, BulkRow, BulkState, RowOutcome};
 pub use client::{Client, ClientOptions};
 pub use error::{ApiError, SfError, is_transient_code};
+pub use identity::Identity;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 

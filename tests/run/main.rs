@@ -7,6 +7,7 @@ mod crash;
 mod delivery;
 mod dry_run;
 mod faults;
+mod org_ledger;
 mod parity;
 mod stream;
 mod vocabulary;

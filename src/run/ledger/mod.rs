@@ -6,6 +6,8 @@
 //! their outcome. A resumed run skips `done` events and re-checks `sent` ones before writing
 //! again (see `executor.rs`).
 
+mod layout;
+
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -31,46 +33,49 @@ impl Entry {
 
 /// Why the ledger failed.
 #[derive(Debug, thiserror::Error)]
-#[error("ledger: {0}")]
-pub struct LedgerError(#[from] rusqlite::Error);
+pub enum LedgerError {
+    #[error("ledger: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("ledger: {0}")]
+    Layout(String),
+}
 
-/// The ledger database.
+/// The ledger database: what happened to each event, per org.
 pub struct Ledger {
     db: Connection,
+    /// The org whose entries this ledger reads and writes (empty: not yet known).
+    org: String,
 }
 
 impl Ledger {
     /// Opens (or creates) a ledger file; `None` keeps it in memory.
     pub fn open(path: Option<&Path>) -> Result<Ledger, LedgerError> {
-        let db = match path {
+        let mut db = match path {
             Some(p) => Connection::open(p)?,
             None => Connection::open_in_memory()?,
         };
-        db.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = NORMAL;
-             CREATE TABLE IF NOT EXISTS events (
-               key TEXT NOT NULL,
-               mapping TEXT NOT NULL,
-               line INTEGER NOT NULL,
-               state TEXT NOT NULL,
-               outcome TEXT,
-               record_id TEXT,
-               error_code TEXT,
-               error_message TEXT,
-               api_calls REAL NOT NULL DEFAULT 0,
-               PRIMARY KEY (key, mapping)
-             );
-             CREATE TABLE IF NOT EXISTS bulk_jobs (
-               job_id TEXT PRIMARY KEY,
-               mapping TEXT NOT NULL,
-               operation TEXT NOT NULL,
-               csv BLOB NOT NULL,
-               rows TEXT NOT NULL,
-               done INTEGER NOT NULL DEFAULT 0
-             );",
-        )?;
-        Ok(Ledger { db })
+        layout::prepare(&mut db)?;
+        Ok(Ledger {
+            db,
+            org: String::new(),
+        })
+    }
+
+    /// Reads and writes the entries of this org (its 18-character Id) from now on: a run
+    /// against another org delivers everything again. Entries of a ledger from before entries
+    /// had an org are taken as this org's; returns how many.
+    pub fn for_org(mut self, org_id: &str) -> Result<(Ledger, u64), LedgerError> {
+        let tx = self.db.transaction()?;
+        let adopted = tx.execute("UPDATE events SET org = ?1 WHERE org = ''", [org_id])?;
+        tx.execute("UPDATE bulk_jobs SET org = ?1 WHERE org = ''", [org_id])?;
+        tx.commit()?;
+        self.org = org_id.to_string();
+        Ok((self, adopted as u64))
+    }
+
+    /// The org this ledger is scoped to (empty until [`Ledger::for_org`]).
+    pub fn org(&self) -> &str {
+        &self.org
     }
 
     /// The state of an event for a mapping.
@@ -83,8 +88,8 @@ impl Ledger {
         let row: Option<(String, Option<String>)> = self
             .db
             .query_row(
-                "SELECT state, outcome FROM events WHERE key = ?1 AND mapping = ?2",
-                params![key, mapping],
+                "SELECT state, outcome FROM events WHERE org = ?3 AND key = ?1 AND mapping = ?2",
+                params![key, mapping, self.org],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
@@ -104,15 +109,16 @@ impl Ledger {
         let tx = self.db.transaction()?;
         {
             let mut stmt = tx.prepare_cached(
-                "INSERT INTO events (key, mapping, line, state) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (key, mapping) DO UPDATE SET state = ?4",
+                "INSERT INTO events (org, key, mapping, line, state) VALUES (?5, ?1, ?2, ?3, ?4)
+                 ON CONFLICT (org, key, mapping) DO UPDATE SET state = ?4",
             )?;
             for (key, mapping, line) in events {
                 stmt.execute(params![
                     key,
                     mapping,
                     *line as i64,
-                    LedgerState::Sent.as_str()
+                    LedgerState::Sent.as_str(),
+                    self.org
                 ])?;
             }
         }
@@ -125,10 +131,10 @@ impl Ledger {
         let tx = self.db.transaction()?;
         {
             let mut stmt = tx.prepare_cached(
-                "INSERT INTO events (key, mapping, line, state, outcome, record_id, error_code,
-                                     error_message, api_calls)
-                 VALUES (?1, ?2, ?3, ?9, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (key, mapping) DO UPDATE SET state = ?9, outcome = ?4,
+                "INSERT INTO events (org, key, mapping, line, state, outcome, record_id,
+                                     error_code, error_message, api_calls)
+                 VALUES (?10, ?1, ?2, ?3, ?9, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (org, key, mapping) DO UPDATE SET state = ?9, outcome = ?4,
                    record_id = ?5, error_code = ?6, error_message = ?7, api_calls = ?8",
             )?;
             for o in outcomes {
@@ -142,6 +148,7 @@ impl Ledger {
                     o.error_message(),
                     o.api_calls,
                     LedgerState::Done.as_str(),
+                    self.org,
                 ])?;
             }
         }
@@ -152,10 +159,11 @@ impl Ledger {
     /// Counts of final outcomes.
     pub fn counts(&self) -> Result<Vec<(String, u64)>, LedgerError> {
         let mut stmt = self.db.prepare(
-            "SELECT outcome, COUNT(*) FROM events WHERE state = ?1 GROUP BY outcome ORDER BY outcome",
+            "SELECT outcome, COUNT(*) FROM events WHERE org = ?2 AND state = ?1
+             GROUP BY outcome ORDER BY outcome",
         )?;
         let rows = stmt
-            .query_map([LedgerState::Done.as_str()], |r| {
+            .query_map(params![LedgerState::Done.as_str(), self.org], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -181,16 +189,17 @@ impl Ledger {
     /// Remembers a job as soon as it exists (before its upload).
     pub fn add_bulk_job(&mut self, job: &BulkJobEntry) -> Result<(), LedgerError> {
         let rows = serde_json::to_string(&job.rows)
-            .map_err(|e| LedgerError(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         self.db.execute(
-            "INSERT OR REPLACE INTO bulk_jobs (job_id, mapping, operation, csv, rows, done)
-             VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+            "INSERT OR REPLACE INTO bulk_jobs (job_id, org, mapping, operation, csv, rows, done)
+             VALUES (?1, ?6, ?2, ?3, ?4, ?5, 0)",
             params![
                 job.job_id,
                 job.mapping,
                 job.operation.as_str(),
                 job.csv,
-                rows
+                rows,
+                self.org
             ],
         )?;
         Ok(())
@@ -199,11 +208,11 @@ impl Ledger {
     /// Jobs whose results were never recorded, oldest first.
     pub fn open_bulk_jobs(&self) -> Result<Vec<BulkJobEntry>, LedgerError> {
         let mut stmt = self.db.prepare(
-            "SELECT job_id, mapping, operation, csv, rows FROM bulk_jobs WHERE done = 0
-             ORDER BY rowid",
+            "SELECT job_id, mapping, operation, csv, rows FROM bulk_jobs
+             WHERE done = 0 AND org = ?1 ORDER BY rowid",
         )?;
         let jobs = stmt
-            .query_map([], |r| {
+            .query_map([&self.org], |r| {
                 let rows: String = r.get(4)?;
                 let operation: String = r.get(2)?;
                 Ok(BulkJobEntry {
@@ -296,5 +305,101 @@ mod tests {
         assert_eq!(l.open_bulk_jobs().unwrap(), std::slice::from_ref(&job));
         l.close_bulk_job(&job.job_id).unwrap();
         assert!(l.open_bulk_jobs().unwrap().is_empty());
+    }
+
+    fn temp_file(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("sfmap-ledger-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ledger.sqlite");
+        let _ = std::fs::remove_file(&path);
+        path
+    }
+
+    #[test]
+    fn each_org_has_its_own_entries() {
+        let path = temp_file("orgs");
+        let (mut a, _) = Ledger::open(Some(&path))
+            .unwrap()
+            .for_org("00DA00000000001AAA")
+            .unwrap();
+        a.record(&[Settlement::skipped("m1", 1, "lead", "nothing changed")])
+            .unwrap();
+        assert_eq!(a.state("m1", "lead").unwrap(), Some(LedgerState::Done));
+        drop(a);
+        let (b, adopted) = Ledger::open(Some(&path))
+            .unwrap()
+            .for_org("00DB00000000001AAA")
+            .unwrap();
+        assert_eq!(adopted, 0);
+        assert_eq!(b.state("m1", "lead").unwrap(), None);
+        assert!(b.counts().unwrap().is_empty());
+        let (a, _) = Ledger::open(Some(&path))
+            .unwrap()
+            .for_org("00DA00000000001AAA")
+            .unwrap();
+        assert_eq!(a.state("m1", "lead").unwrap(), Some(LedgerState::Done));
+    }
+
+    #[test]
+    fn a_ledger_of_the_first_layout_is_migrated_and_taken_by_the_first_org() {
+        let path = temp_file("v0");
+        {
+            let db = Connection::open(&path).unwrap();
+            db.execute_batch(
+                "CREATE TABLE events (key TEXT NOT NULL, mapping TEXT NOT NULL,
+                   line INTEGER NOT NULL, state TEXT NOT NULL, outcome TEXT, record_id TEXT,
+                   error_code TEXT, error_message TEXT, api_calls REAL NOT NULL DEFAULT 0,
+                   PRIMARY KEY (key, mapping));
+                 CREATE TABLE bulk_jobs (job_id TEXT PRIMARY KEY, mapping TEXT NOT NULL,
+                   operation TEXT NOT NULL, csv BLOB NOT NULL, rows TEXT NOT NULL,
+                   done INTEGER NOT NULL DEFAULT 0);
+                 INSERT INTO events VALUES ('m1', 'lead', 1, 'done', 'created', '00Q1', NULL, NULL, 1);
+                 INSERT INTO events VALUES ('m2', 'lead', 2, 'sent', NULL, NULL, NULL, NULL, 0);
+                 INSERT INTO bulk_jobs VALUES ('750A', 'lead', 'upsert', x'41', '[]', 0);",
+            )
+            .unwrap();
+        }
+        let (l, adopted) = Ledger::open(Some(&path))
+            .unwrap()
+            .for_org("00DA00000000001AAA")
+            .unwrap();
+        assert_eq!(adopted, 2);
+        let version: i64 =
+            l.db.query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+        assert_eq!(version, layout::VERSION);
+        assert_eq!(l.state("m1", "lead").unwrap(), Some(LedgerState::Done));
+        assert_eq!(l.state("m2", "lead").unwrap(), Some(LedgerState::Sent));
+        assert_eq!(l.open_bulk_jobs().unwrap()[0].operation, WriteKind::Upsert);
+        drop(l);
+        let (other, adopted) = Ledger::open(Some(&path))
+            .unwrap()
+            .for_org("00DB00000000001AAA")
+            .unwrap();
+        assert_eq!(adopted, 0);
+        assert_eq!(other.state("m1", "lead").unwrap(), None);
+    }
+
+    #[test]
+    fn a_newer_layout_is_refused() {
+        let path = temp_file("newer");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 99")
+            .unwrap();
+        let err = Ledger::open(Some(&path)).err().unwrap();
+        assert!(err.to_string().contains("newer sfmap"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_bulk_operation_is_an_error_not_a_delete() {
+        let l = Ledger::open(None).unwrap();
+        l.db.execute(
+            "INSERT INTO bulk_jobs (job_id, mapping, operation, csv, rows) VALUES ('750A', 'lead', 'merge', x'', '[]')",
+            [],
+        )
+        .unwrap();
+        let err = l.open_bulk_jobs().unwrap_err();
+        assert!(err.to_string().contains("\"merge\""), "{err}");
     }
 }
