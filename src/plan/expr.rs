@@ -38,6 +38,32 @@ pub enum PlanExpr {
     Jmes(JmesExpr),
 }
 
+impl PlanExpr {
+    /// The objects this expression references by `lookup(Object.Field, ...)`, in order.
+    pub fn lookup_objects<'e>(&'e self, out: &mut Vec<&'e str>) {
+        match self {
+            PlanExpr::Lookup { object, value, .. } => {
+                out.push(object);
+                value.lookup_objects(out);
+            }
+            PlanExpr::Template(parts) | PlanExpr::List(parts) | PlanExpr::Call(_, parts) => {
+                parts.iter().for_each(|p| p.lookup_objects(out));
+            }
+            PlanExpr::If(c, a, b) => {
+                for e in [c, a, b] {
+                    e.lookup_objects(out);
+                }
+            }
+            PlanExpr::Not(e) | PlanExpr::Exists(e) => e.lookup_objects(out),
+            PlanExpr::Logic(_, a, b) | PlanExpr::Compare(_, a, b) => {
+                a.lookup_objects(out);
+                b.lookup_objects(out);
+            }
+            PlanExpr::Const(_) | PlanExpr::Slot(_) | PlanExpr::Jmes(_) => {}
+        }
+    }
+}
+
 /// The built-in functions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

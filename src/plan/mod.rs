@@ -151,6 +151,18 @@ impl Plan {
 }
 
 impl Mapping {
+    /// The objects whose records this mapping's writes reference by external id (its
+    /// `lookup()` fields): they must exist before its records are written.
+    pub fn parent_objects(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        for f in &self.fields {
+            f.value.lookup_objects(&mut out);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Whether an event of this type and name fires the mapping's trigger (before `where`).
     pub fn fires_on(&self, event_type: Option<EventType>, event_name: Option<&str>) -> bool {
         let Some(t) = event_type else { return false };

@@ -79,8 +79,22 @@ pub enum RunError {
     Report(#[from] std::io::Error),
     #[error("API budget of {0} calls reached; run again to deliver the rest")]
     Budget(u64),
+    /// The org refuses the session and it cannot be renewed: the run stops before the next
+    /// flush, and the events not yet delivered are left for a run with good credentials.
+    #[error("{0}; nothing more was sent: fix the credentials and run again with the same ledger")]
+    Authentication(SfError),
     #[error("{0}")]
-    Salesforce(#[from] SfError),
+    Salesforce(SfError),
+}
+
+impl From<SfError> for RunError {
+    fn from(e: SfError) -> RunError {
+        if e.is_authentication() {
+            RunError::Authentication(e)
+        } else {
+            RunError::Salesforce(e)
+        }
+    }
 }
 
 /// Delivers events; call [`Executor::push`] per line, then [`Executor::finish`].
@@ -111,7 +125,7 @@ impl<'p> Executor<'p> {
             plan,
             evaluator: Evaluator::new(plan),
             client,
-            queues: Queues::new(sizes, opts.max_wait),
+            queues: Queues::new(sizes, super::schedule::parents(plan), opts.max_wait),
             recorder: Recorder::new(ledger, opts.dry_run),
             opts,
             jobs_resumed: false,
@@ -220,7 +234,7 @@ impl<'p> Executor<'p> {
         }
         self.recorder.settle(&settled)?;
         for index in full {
-            self.flush(index).await?;
+            self.flush_with_parents(index).await?;
         }
         Ok(())
     }
@@ -243,7 +257,7 @@ impl<'p> Executor<'p> {
     /// Flushes the queues whose oldest operation has waited `max_wait`.
     pub async fn flush_due(&mut self) -> Result<(), RunError> {
         for index in self.queues.due(Instant::now()) {
-            self.flush(index).await?;
+            self.flush_with_parents(index).await?;
         }
         Ok(())
     }
@@ -251,8 +265,7 @@ impl<'p> Executor<'p> {
     /// Flushes everything left and returns the summary.
     pub async fn finish(mut self) -> Result<Summary, RunError> {
         self.resume_once().await?;
-        let waiting: Vec<usize> = self.queues.waiting().collect();
-        for index in waiting {
+        for index in self.queues.order_all() {
             self.flush(index).await?;
         }
         self.recorder.finish()?;
@@ -267,6 +280,14 @@ impl<'p> Executor<'p> {
             .iter()
             .position(|m| std::ptr::eq(m, mapping))
             .unwrap_or(0)
+    }
+
+    /// Sends mapping `index`'s queue, after the queues of the mappings it looks records up in.
+    async fn flush_with_parents(&mut self, index: usize) -> Result<(), RunError> {
+        for i in self.queues.order(index) {
+            self.flush(i).await?;
+        }
+        Ok(())
     }
 
     /// Sends one mapping's queued operations and records every event's outcome.
@@ -336,6 +357,7 @@ impl<'p> Executor<'p> {
         let found = if looked_up {
             match lookup::find(&self.client, mapping, ops, &compared).await {
                 Ok(f) => f,
+                Err(e) if e.is_authentication() => return Err(e.into()),
                 Err(e) => {
                     let code = e
                         .code()
@@ -439,7 +461,7 @@ impl<'p> Executor<'p> {
                 .await
             {
                 Ok(o) => o,
-                Err(e) if e.retryable() => return Err(RunError::Salesforce(e)),
+                Err(e) if e.retryable() || e.is_authentication() => return Err(e.into()),
                 Err(e) => {
                     tracing::warn!(job = %job.job_id, error = %e, "cannot resume the bulk job; its rows will be sent again");
                     self.recorder.ledger.close_bulk_job(&job.job_id)?;

@@ -134,6 +134,16 @@ impl SfError {
         }
     }
 
+    /// Whether the session is refused and cannot be renewed (a 401 after renewal, a failed
+    /// login): no request can succeed until the credentials are fixed.
+    pub fn is_authentication(&self) -> bool {
+        match self.root() {
+            SfError::Auth { .. } => true,
+            SfError::Api { status, .. } => *status == 401,
+            _ => false,
+        }
+    }
+
     /// The error behind `Incomplete`, or this one.
     pub fn root(&self) -> &SfError {
         match self {

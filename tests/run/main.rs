@@ -2,11 +2,13 @@
 
 mod support;
 
+mod auth_stop;
 mod cli;
 mod crash;
 mod delivery;
 mod dry_run;
 mod faults;
+mod order;
 mod org_ledger;
 mod parity;
 mod stream;

@@ -79,6 +79,7 @@ pub async fn send(
         };
         let info = match client.bulk_create_job(&job).await {
             Ok(info) => info,
+            Err(e) if e.is_authentication() => return Err(e.into()),
             Err(e) => {
                 out.extend(chunk.iter().map(|_| Err(results::of_error(&e))));
                 continue;
@@ -95,6 +96,8 @@ pub async fn send(
         })?;
         match client.bulk_send(&info.id, csv).await {
             Ok(outcome) => out.extend(results::of_bulk(kind, chunk.len(), outcome)),
+            // The job stays open in the ledger: the next run polls it.
+            Err(e) if e.is_authentication() => return Err(e.into()),
             Err(e) => out.extend(chunk.iter().map(|_| Err(results::of_error(&e)))),
         }
         ledger.close_bulk_job(&info.id)?;

@@ -77,7 +77,7 @@ impl Route<'_> {
                 )
                 .await?
             } else {
-                rest::send(self.client, self.mapping, kind, &list, self.started).await
+                rest::send(self.client, self.mapping, kind, &list, self.started).await?
             };
             for (w, r) in list.iter().zip(answers) {
                 for (n, e) in w.events.iter().enumerate() {

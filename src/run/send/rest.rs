@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{reconcile, records_of, results};
 use crate::outcome::{Failure, RunCode, WriteKind};
 use crate::plan::Mapping;
+use crate::run::executor::RunError;
 use crate::run::flush::Write;
 use crate::run::settlement::{WriteResult, Written};
 use crate::salesforce::{Client, SfError};
@@ -20,7 +21,7 @@ pub async fn send(
     kind: WriteKind,
     writes: &[Write],
     started: DateTime<Utc>,
-) -> Vec<WriteResult> {
+) -> Result<Vec<WriteResult>, RunError> {
     let object = &mapping.object;
     let records = records_of(kind, writes);
     let mut out = Vec::with_capacity(writes.len());
@@ -43,15 +44,16 @@ pub async fn send(
         };
         match sent {
             Ok(answers) => out.extend(answers.into_iter().map(|r| results::of_record(kind, r))),
+            Err(e) if e.is_authentication() => return Err(e.into()),
             Err(SfError::OutcomeUnknown { .. }) if kind == WriteKind::Create => {
                 for w in chunk_writes {
-                    out.push(create_once(client, mapping, w, started).await);
+                    out.push(create_once(client, mapping, w, started).await?);
                 }
             }
             Err(e) => out.extend(chunk_writes.iter().map(|_| Err(results::of_error(&e)))),
         }
     }
-    out
+    Ok(out)
 }
 
 /// A create whose answer was lost: it may have happened, so look before sending it again.
@@ -60,16 +62,19 @@ async fn create_once(
     mapping: &Mapping,
     w: &Write,
     started: DateTime<Utc>,
-) -> WriteResult {
+) -> Result<WriteResult, RunError> {
     if let Some(id) = reconcile::find_created(client, mapping, w, started).await {
-        return Ok(Written::new(crate::outcome::Outcome::Created, Some(id)));
+        return Ok(Ok(Written::new(crate::outcome::Outcome::Created, Some(id))));
     }
-    match client
-        .create(&mapping.object, std::slice::from_ref(&w.fields))
-        .await
-    {
-        Ok(mut r) if !r.is_empty() => results::of_record(WriteKind::Create, r.remove(0)),
-        Ok(_) => Err(Failure::new(RunCode::OutcomeUnknown, "no result returned")),
-        Err(e) => Err(results::of_error(&e)),
-    }
+    Ok(
+        match client
+            .create(&mapping.object, std::slice::from_ref(&w.fields))
+            .await
+        {
+            Ok(mut r) if !r.is_empty() => results::of_record(WriteKind::Create, r.remove(0)),
+            Ok(_) => Err(Failure::new(RunCode::OutcomeUnknown, "no result returned")),
+            Err(e) if e.is_authentication() => return Err(e.into()),
+            Err(e) => Err(results::of_error(&e)),
+        },
+    )
 }
