@@ -7,7 +7,8 @@ use super::assumptions as asm;
 use super::generate::gate;
 use super::report::{DestinationReport, Status};
 use super::settings::{Settings, is_api_name};
-use super::spec::{self, MappingSpec, quote};
+use super::spec::{self, MappingSpec};
+use crate::syntax::print::quote;
 
 /// Whether a custom action fires on identify events.
 pub fn has_identify_action(s: &Settings) -> bool {

@@ -7,6 +7,7 @@ use super::report::{DestinationReport, Status};
 use super::settings::{Secret, Settings, Val, Version};
 use super::spec::{self, MappingSpec};
 use super::{IdentifyDefault, Options};
+use crate::syntax::{self, print};
 
 /// The trigger condition for the opt-in gate, with its explanation.
 pub fn gate(s: &Settings) -> (&'static str, &'static str) {
@@ -296,7 +297,7 @@ fn lead(s: &Settings, r: &mut DestinationReport) -> MappingSpec {
             };
             parts.push(format!("{field} = {value}"));
             // Classic wrote the lookup value when the custom-trait rule produced the field.
-            if *field == format!("{trait_name}__c") && spec::is_ident(trait_name) {
+            if *field == format!("{trait_name}__c") && syntax::is_bare_ident(trait_name) {
                 extra_fields.push((field.clone(), in_traits));
             }
         }
@@ -373,7 +374,7 @@ fn lead(s: &Settings, r: &mut DestinationReport) -> MappingSpec {
             format!("{field} = {value}"),
         );
     }
-    let except: Vec<String> = LEAD_EXCLUDED.iter().map(|k| spec::key(k)).collect();
+    let except: Vec<String> = LEAD_EXCLUDED.iter().map(|k| print::key(k)).collect();
     m.field(
         &[
             "Classic sent every other trait as `<trait>__c` (case kept); the fields must exist in the org.",
@@ -497,7 +498,7 @@ fn account(s: &Settings, r: &mut DestinationReport) -> MappingSpec {
         ));
         addr.push("Shipping*");
     }
-    let except: Vec<String> = ACCOUNT_EXCLUDED.iter().map(|k| spec::key(k)).collect();
+    let except: Vec<String> = ACCOUNT_EXCLUDED.iter().map(|k| print::key(k)).collect();
     m.field(
         &[
             "Custom traits as `<trait>__c`, as for Leads.",
