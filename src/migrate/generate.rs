@@ -4,25 +4,10 @@
 use super::assumptions as asm;
 use super::custom;
 use super::report::{DestinationReport, Status};
-use super::settings::{Secret, Settings, Val, Version};
+use super::settings::{Secret, Settings, Val, Version, default_note, gate};
 use super::spec::{self, MappingSpec};
 use super::{IdentifyDefault, Options};
 use crate::syntax::{self, print};
-
-/// The trigger condition for the opt-in gate, with its explanation.
-pub fn gate(s: &Settings) -> (&'static str, &'static str) {
-    if s.always_enabled.value {
-        (
-            "not (integrations.Salesforce == false or (integrations.All == false and integrations.Salesforce != true))",
-            "alwaysEnabled is true: no opt-in needed; Segment's usual integrations filter still applies (dropped when `Salesforce: false`, or `All: false` without `Salesforce: true`).",
-        )
-    } else {
-        (
-            "integrations.Salesforce == true",
-            "Opt-in gate: alwaysEnabled is false, so Classic sent only events with `integrations: {Salesforce: true}`.",
-        )
-    }
-}
 
 const BULK_NOTE: &str = "bulk stays off: Classic wrote each record with its own SOAP calls and had no batching setting (see the report).";
 
@@ -221,15 +206,6 @@ fn settings_items(s: &Settings, r: &mut DestinationReport) {
             "the destination was disabled in Segment; the mappings are generated anyway. Run them only when you mean to.",
             &[],
         );
-    }
-}
-
-/// How a report line starts for a setting the input did not give.
-pub(super) fn default_note<T>(v: &Val<T>) -> &'static str {
-    match (v.explicit, v.catalog) {
-        (true, _) => "",
-        (false, true) => "missing, the export's catalog default ",
-        (false, false) => "missing, default ",
     }
 }
 
