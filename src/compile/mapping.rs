@@ -21,6 +21,8 @@ use crate::source::Span;
 use crate::syntax::ast::{self, FieldEntry, Join, OnMissing, OpKind};
 use crate::syntax::{self, print};
 
+/// One mapping's clauses, gathered by `Compiler::mapping` (which reports missing and repeated
+/// clauses), and the compiler state they compile into.
 pub(crate) struct MappingCtx<'c, 's, 'a> {
     pub c: &'c mut Compiler<'s>,
     pub mapping: &'a ast::Mapping,
@@ -36,6 +38,7 @@ pub(crate) struct MappingCtx<'c, 's, 'a> {
 struct Entry<'e> {
     field: &'e ast::Ident,
     value: &'e ast::Expr,
+    /// The preset's name, for an entry from a preset.
     preset: Option<&'e str>,
 }
 
