@@ -4,10 +4,9 @@
 //!   library is usable without the command line, and what a verb needs from the language
 //!   lives in the library (`load`, `eval::eval_stream`). `src/main.rs` is the binary, the CLI's
 //!   one caller, and names it as `sfmap::cli`.
-//! - `src/emulate/` names no crate module but `schema` (it answers describes from the same
-//!   schema the compiler checks against): the emulator plays Salesforce and must not share the
-//!   client's or the evaluator's code, or it would agree with their bugs. Today `schema` is the
-//!   only module it imports.
+//! - `src/emulate/` names no crate module but `schema` (its org is built on a `Schema`): the
+//!   emulator stands in for Salesforce, independent of the code it tests, and that one edge is
+//!   one-way. Today `schema` is the only module it imports.
 //!
 //! The scan reads each `crate::` and `super::` path in `src/**/*.rs` (comments and doc links
 //! included: a doc link is a dependency too) and resolves `super::` against the file's module
