@@ -24,7 +24,7 @@ mod events;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use sfmap::cli::eval::eval_stream;
+use sfmap::eval::eval_stream;
 use sfmap::eval::{Evaluator, EventResult, Scratch};
 use sfmap::event::chunks::Chunks;
 use sfmap::schema::Schema;
@@ -114,7 +114,7 @@ fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let source = std::fs::read_to_string(root.join("benches/lead_bench.sfmap")).unwrap();
     let schema = Schema::builtin();
-    let loaded = sfmap::cli::load::load_text("lead_bench.sfmap", source.clone(), &schema);
+    let loaded = sfmap::load::load_text("lead_bench.sfmap", source.clone(), &schema);
     assert!(
         loaded.diagnostics.is_empty(),
         "bench mapping must check clean"

@@ -132,7 +132,7 @@ fn main() {
         let schema =
             sfmap::schema::Schema::builtin_with_file(&root.join("examples/schema/acme-org.json"))
                 .unwrap();
-        let loaded = sfmap::cli::load::load_text("bench.sfmap", mapping.clone(), &schema);
+        let loaded = sfmap::load::load_text("bench.sfmap", mapping.clone(), &schema);
         assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
         let plan = &loaded.compiled.plan;
         let ledger = Ledger::open(Some(&work.join("ledger.sqlite"))).unwrap();

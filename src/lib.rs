@@ -10,6 +10,7 @@ pub mod diag;
 pub mod emulate;
 pub mod eval;
 pub mod event;
+pub mod load;
 pub mod migrate;
 pub mod outcome;
 pub mod plan;

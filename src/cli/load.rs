@@ -1,21 +1,12 @@
-//! Loading a mapping file: read, parse, pick the schema, compile. Shared by the verbs.
+//! Loading a mapping file for a verb: pick the schema, read the file, load it
+//! ([`crate::load`]), render its errors. Shared by the verbs.
 
 use std::path::{Path, PathBuf};
 
-use crate::compile::{self, Compiled};
 use crate::config::Config;
 use crate::diag::Diagnostic;
+use crate::load::{Loaded, load_text};
 use crate::schema::Schema;
-use crate::source::SourceFile;
-use crate::syntax;
-
-/// A loaded and compiled file.
-pub struct Loaded {
-    pub source: SourceFile,
-    pub compiled: Compiled,
-    /// Syntax and compile diagnostics together, sorted.
-    pub diagnostics: Vec<Diagnostic>,
-}
 
 /// The schema: `--schema`, else `schema` in the nearest `sfmap.toml`, else the built-in one.
 pub fn schema_for(file: &Path, explicit: Option<&Path>) -> Result<Schema, String> {
@@ -36,24 +27,6 @@ pub fn load(path: &Path, schema: &Schema) -> Result<Loaded, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     Ok(load_text(&path.display().to_string(), text, schema))
-}
-
-/// Parses and compiles a text.
-pub fn load_text(name: &str, text: String, schema: &Schema) -> Loaded {
-    let parsed = syntax::parse(&text);
-    let compiled = compile::compile(&parsed.file, schema, name);
-    let mut diagnostics = parsed.diagnostics;
-    // Compile diagnostics after a syntax error would mostly be its consequences (a clause
-    // that failed to parse is "missing"): report the syntax errors alone.
-    if diagnostics.is_empty() {
-        diagnostics.extend(compiled.diagnostics.iter().cloned());
-    }
-    crate::diag::sort(&mut diagnostics);
-    Loaded {
-        source: SourceFile::new(name, text),
-        compiled,
-        diagnostics,
-    }
 }
 
 /// `.sfmap` files named directly or found under named folders, sorted.

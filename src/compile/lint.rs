@@ -168,8 +168,7 @@ mod tests {
                 )
             })
             .collect::<String>();
-        let loaded =
-            crate::cli::load::load_text("m.sfmap", text, &crate::schema::Schema::builtin());
+        let loaded = crate::load::load_text("m.sfmap", text, &crate::schema::Schema::builtin());
         assert!(
             !loaded.diagnostics.iter().any(|d| d.is_error()),
             "{a} / {b}: {:?}",
@@ -243,8 +242,7 @@ mod tests {
                 )
             })
             .collect();
-        let loaded =
-            crate::cli::load::load_text("m.sfmap", text, &crate::schema::Schema::builtin());
+        let loaded = crate::load::load_text("m.sfmap", text, &crate::schema::Schema::builtin());
         let messages: Vec<&str> = loaded
             .diagnostics
             .iter()

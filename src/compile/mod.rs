@@ -5,13 +5,16 @@
 //! run time. Compilation never stops at the first error; it reports everything it can, and a
 //! name that failed to resolve is not reported again downstream.
 
-mod checks;
+mod bulk;
 mod expr;
 mod facts;
 mod lint;
+mod lookups;
+mod mapping;
 pub mod presets;
 pub mod suggest;
 pub mod types;
+mod values;
 
 use std::collections::HashMap;
 
@@ -188,7 +191,7 @@ impl Compiler<'_> {
             );
         }
         let (trigger, object, operation) = (trigger?, object?, operation?);
-        checks::MappingCtx {
+        mapping::MappingCtx {
             c: self,
             mapping: m,
             trigger,

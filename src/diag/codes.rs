@@ -2,7 +2,7 @@
 //!
 //! Ranges: E01xx syntax, E02xx names and presets, E03xx types and values, E04xx Salesforce
 //! schema and operations, W0xxx lints (warnings). Each code has `docs/errors/<CODE>.md` and a
-//! failing fixture under `tests/fixtures/check/fail/`; `tests/diagnostics.rs` enforces both.
+//! failing fixture under `tests/fixtures/check/fail/`; `tests/lang/diagnostics.rs` enforces both.
 
 use serde::Serialize;
 
@@ -115,7 +115,8 @@ codes! {
     UnreachableTrigger = "W0003", Warning, "unreachable trigger";
     /// A preset field left out because the org cannot write it.
     PresetFieldSkipped = "W0004", Warning, "preset field skipped";
-    /// A Lead mapping that can create without `Company` mapped from the event.
+    /// A mapping that may create a record maps a field the schema requires on create from a
+    /// value that may be absent on some events (no fallback, no `where ... exists` guard).
     RequiredFieldMayBeAbsent = "W0005", Warning, "required field may be absent";
 }
 

@@ -8,6 +8,7 @@ mod expr;
 mod functions;
 mod json_write;
 mod output;
+mod stream;
 
 use std::borrow::Cow;
 
@@ -20,6 +21,7 @@ use crate::plan::{self, EVENT_SLOT, MESSAGE_ID_SLOT, Plan, Strategy, TYPE_SLOT};
 use crate::syntax::ast::{EventType, Join, OpKind};
 
 pub use output::{push_jsonl, push_line_start, push_malformed_rest, push_outcome_rest};
+pub use stream::{Stats, eval_stream};
 
 /// Evaluates events against one plan. Cheap to share between threads (`&Evaluator`).
 pub struct Evaluator<'p> {

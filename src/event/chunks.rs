@@ -12,7 +12,7 @@
 //!   unfinished line at the end of a read is carried into the next chunk.
 //!
 //! A chunk does not know its first line's number: that needs every earlier chunk's line count.
-//! Whoever consumes the chunks in order adds the counts up (see `cli::eval::stream`).
+//! Whoever consumes the chunks in order adds the counts up (see `eval::stream`).
 
 use std::io::{self, Read};
 use std::sync::Mutex;

@@ -5,8 +5,8 @@
 use super::assumptions as asm;
 use super::report::{DestinationReport, Status, Warning};
 use super::spec::{self, LineOwner, MappingSpec};
-use crate::cli::load;
 use crate::diag::{Code, Diagnostic, Severity};
+use crate::load;
 use crate::schema::Schema;
 use crate::syntax;
 

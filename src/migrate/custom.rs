@@ -4,10 +4,10 @@ use std::collections::BTreeSet;
 
 use super::actions::{Action, ActionsSetting, Configuration};
 use super::assumptions as asm;
-use super::generate::gate;
 use super::report::{DestinationReport, Status};
-use super::settings::{Settings, is_api_name};
-use super::spec::{self, MappingSpec, quote};
+use super::settings::{Settings, default_note, gate, is_api_name};
+use super::spec::{self, MappingSpec};
+use crate::syntax::print::quote;
 
 /// Whether a custom action fires on identify events.
 pub fn has_identify_action(s: &Settings) -> bool {
@@ -38,10 +38,7 @@ pub fn mappings(s: &Settings, r: &mut DestinationReport, out: &mut Vec<MappingSp
             r.item(
                 "actions",
                 Status::Mapped,
-                format!(
-                    "{}no custom actions.",
-                    super::generate::default_note(&s.actions)
-                ),
+                format!("{}no custom actions.", default_note(&s.actions)),
                 &[],
             );
             return;

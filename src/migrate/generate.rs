@@ -4,24 +4,10 @@
 use super::assumptions as asm;
 use super::custom;
 use super::report::{DestinationReport, Status};
-use super::settings::{Secret, Settings, Val, Version};
+use super::settings::{Secret, Settings, Val, Version, default_note, gate};
 use super::spec::{self, MappingSpec};
 use super::{IdentifyDefault, Options};
-
-/// The trigger condition for the opt-in gate, with its explanation.
-pub fn gate(s: &Settings) -> (&'static str, &'static str) {
-    if s.always_enabled.value {
-        (
-            "not (integrations.Salesforce == false or (integrations.All == false and integrations.Salesforce != true))",
-            "alwaysEnabled is true: no opt-in needed; Segment's usual integrations filter still applies (dropped when `Salesforce: false`, or `All: false` without `Salesforce: true`).",
-        )
-    } else {
-        (
-            "integrations.Salesforce == true",
-            "Opt-in gate: alwaysEnabled is false, so Classic sent only events with `integrations: {Salesforce: true}`.",
-        )
-    }
-}
+use crate::syntax::{self, print};
 
 const BULK_NOTE: &str = "bulk stays off: Classic wrote each record with its own SOAP calls and had no batching setting (see the report).";
 
@@ -223,15 +209,6 @@ fn settings_items(s: &Settings, r: &mut DestinationReport) {
     }
 }
 
-/// How a report line starts for a setting the input did not give.
-pub(super) fn default_note<T>(v: &Val<T>) -> &'static str {
-    match (v.explicit, v.catalog) {
-        (true, _) => "",
-        (false, true) => "missing, the export's catalog default ",
-        (false, false) => "missing, default ",
-    }
-}
-
 /// The assumption behind a documented default (none when the input or its catalog says).
 fn defaults<T>(v: &Val<T>) -> Vec<asm::Assumption> {
     if v.explicit || v.catalog {
@@ -296,7 +273,7 @@ fn lead(s: &Settings, r: &mut DestinationReport) -> MappingSpec {
             };
             parts.push(format!("{field} = {value}"));
             // Classic wrote the lookup value when the custom-trait rule produced the field.
-            if *field == format!("{trait_name}__c") && spec::is_ident(trait_name) {
+            if *field == format!("{trait_name}__c") && syntax::is_bare_ident(trait_name) {
                 extra_fields.push((field.clone(), in_traits));
             }
         }
@@ -373,7 +350,7 @@ fn lead(s: &Settings, r: &mut DestinationReport) -> MappingSpec {
             format!("{field} = {value}"),
         );
     }
-    let except: Vec<String> = LEAD_EXCLUDED.iter().map(|k| spec::key(k)).collect();
+    let except: Vec<String> = LEAD_EXCLUDED.iter().map(|k| print::key(k)).collect();
     m.field(
         &[
             "Classic sent every other trait as `<trait>__c` (case kept); the fields must exist in the org.",
@@ -497,7 +474,7 @@ fn account(s: &Settings, r: &mut DestinationReport) -> MappingSpec {
         ));
         addr.push("Shipping*");
     }
-    let except: Vec<String> = ACCOUNT_EXCLUDED.iter().map(|k| spec::key(k)).collect();
+    let except: Vec<String> = ACCOUNT_EXCLUDED.iter().map(|k| print::key(k)).collect();
     m.field(
         &[
             "Custom traits as `<trait>__c`, as for Leads.",

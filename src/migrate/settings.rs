@@ -27,6 +27,15 @@ impl<T> Val<T> {
     }
 }
 
+/// How a report line starts for a setting the input did not give.
+pub(super) fn default_note<T>(v: &Val<T>) -> &'static str {
+    match (v.explicit, v.catalog) {
+        (true, _) => "",
+        (false, true) => "missing, the export's catalog default ",
+        (false, false) => "missing, default ",
+    }
+}
+
 /// Where a value being read comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Origin {
@@ -207,6 +216,22 @@ impl Settings {
             _ => s.unknown_keys.push(raw.key.clone()),
         }
         Ok(())
+    }
+}
+
+/// The trigger condition for the opt-in gate (`alwaysEnabled`), with its explanation; the
+/// built-in mappings and the custom actions share it.
+pub fn gate(s: &Settings) -> (&'static str, &'static str) {
+    if s.always_enabled.value {
+        (
+            "not (integrations.Salesforce == false or (integrations.All == false and integrations.Salesforce != true))",
+            "alwaysEnabled is true: no opt-in needed; Segment's usual integrations filter still applies (dropped when `Salesforce: false`, or `All: false` without `Salesforce: true`).",
+        )
+    } else {
+        (
+            "integrations.Salesforce == true",
+            "Opt-in gate: alwaysEnabled is false, so Classic sent only events with `integrations: {Salesforce: true}`.",
+        )
     }
 }
 

@@ -3,6 +3,7 @@
 //! check step can disable exactly what the schema rejects.
 
 use crate::compile::EVENT_ROOTS;
+use crate::syntax::print::key;
 
 /// One entry of a `fields` block.
 #[derive(Debug, Clone)]
@@ -153,81 +154,6 @@ fn comment(text: &str, indent: usize) -> String {
     format!("{}# {}", "  ".repeat(indent), clean.trim_end())
 }
 
-/// An `.sfmap` string literal.
-pub fn quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '{' => out.push_str("\\{"),
-            '}' => out.push_str("\\}"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-const KEYWORDS: &[&str] = &[
-    "mapping",
-    "on",
-    "where",
-    "object",
-    "create",
-    "add",
-    "update",
-    "upsert",
-    "delete",
-    "match",
-    "and",
-    "or",
-    "else",
-    "skip",
-    "error",
-    "fields",
-    "use",
-    "bulk",
-    "not",
-    "in",
-    "exists",
-    "contains",
-    "starts_with",
-    "ends_with",
-    "if",
-    "then",
-    "true",
-    "false",
-    "null",
-    "prefix",
-    "suffix",
-    "except",
-    "identify",
-    "track",
-    "group",
-    "page",
-    "screen",
-    "alias",
-];
-
-/// Whether `s` can be written as a bare name.
-pub fn is_ident(s: &str) -> bool {
-    s.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !KEYWORDS.contains(&s)
-}
-
-/// A key of a spread's `except` list.
-pub fn key(s: &str) -> String {
-    if is_ident(s) { s.to_string() } else { quote(s) }
-}
-
 /// A Classic dot path (`properties.priority`, `traits.address.city`, `$.userId`) as an `.sfmap`
 /// path, or `None` when its root is not part of a Segment event.
 pub fn event_path(classic: &str) -> Option<String> {
@@ -251,13 +177,76 @@ fn under<'a>(base: &str, parts: impl Iterator<Item = &'a str>) -> String {
     for seg in parts {
         if !seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit()) {
             out.push_str(&format!("[{seg}]"));
-        } else if is_ident(seg) {
-            out.push('.');
-            out.push_str(seg);
         } else {
             out.push('.');
-            out.push_str(&quote(seg));
+            out.push_str(&key(seg));
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::{self, ast};
+
+    /// The keys of the path in `Description = PATH`, as the parser reads them back.
+    fn parsed_keys(text: &str) -> Vec<String> {
+        let parsed = syntax::parse(text);
+        assert!(
+            parsed.diagnostics.is_empty(),
+            "{text}: {:?}",
+            parsed.diagnostics
+        );
+        let mut keys = Vec::new();
+        for clause in &parsed.file.mappings[0].clauses {
+            if let ast::ClauseKind::Fields(entries) = &clause.kind {
+                for entry in entries {
+                    match entry {
+                        ast::FieldEntry::Assign { value, .. } => {
+                            let ast::ExprKind::Path(p) = &value.kind else {
+                                panic!("{text}: not a path");
+                            };
+                            for seg in &p.segments {
+                                if let ast::PathSegment::Key { name, .. } = seg {
+                                    keys.push(name.clone());
+                                }
+                            }
+                        }
+                        ast::FieldEntry::Spread(s) => {
+                            keys.extend(s.except.iter().map(|(k, _)| k.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn generated_keys_parse_back_as_written() {
+        let cases: &[(&str, &str)] = &[
+            ("in.group", "traits.in.group"),
+            ("true.not.mapping", "traits.true.not.mapping"),
+            ("first name.x-y", "traits.\"first name\".\"x-y\""),
+            ("a\"b{c}", "traits.\"a\\\"b\\{c\\}\""),
+        ];
+        for (dotted, want) in cases {
+            let path = path_under("traits", dotted);
+            assert_eq!(&path, want);
+            let text = format!(
+                "mapping m {{\n  on identify\n  object Lead\n  create\n  fields {{\n    Description = {path}\n  }}\n}}\n"
+            );
+            let mut keys = vec!["traits".to_string()];
+            keys.extend(dotted.split('.').map(str::to_string));
+            assert_eq!(parsed_keys(&text), keys, "{text}");
+        }
+        let words = ["in", "and", "group", "if", "x y"];
+        let except: Vec<String> = words.iter().map(|k| key(k)).collect();
+        let text = format!(
+            "mapping m {{\n  on identify\n  object Lead\n  create\n  fields {{\n    ...traits except [{}]\n  }}\n}}\n",
+            except.join(", ")
+        );
+        assert_eq!(parsed_keys(&text), words, "{text}");
+    }
 }

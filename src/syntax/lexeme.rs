@@ -40,6 +40,12 @@ pub(crate) fn is_ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
+/// Whether all of `s` is one `ident` token: `letter_ { letter_ | digit }`.
+pub(crate) fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(is_ident_start) && chars.all(is_ident_char)
+}
+
 /// Fails with "expected `what`" at `i`.
 pub(crate) fn fail<T>(i: &str, what: impl Into<String>) -> PResult<'_, T> {
     Err(nom::Err::Error(SyntaxError::new(

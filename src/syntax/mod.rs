@@ -30,6 +30,14 @@ pub struct Parsed {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Whether `s` can be written bare where an expression may stand, as a path's first key: an
+/// identifier that is not a reserved word (`and`, `in`, `true`, `if`, ...), which the parser
+/// reads as an operator or a literal there. A key after `.` or in `except [...]` may be any
+/// identifier; [`print::key`] writes those.
+pub fn is_bare_ident(s: &str) -> bool {
+    lexeme::is_ident(s) && !lexeme::RESERVED.contains(&s)
+}
+
 /// Parses a whole file, recovering from errors.
 pub fn parse(source: &str) -> Parsed {
     parse_inner(source, false).0

@@ -332,12 +332,15 @@ pub fn path(p: &Path) -> String {
     out
 }
 
-/// A key: bare when it is an identifier, quoted otherwise.
-fn key(k: &str) -> String {
-    let mut chars = k.chars();
-    let is_ident = chars.next().is_some_and(super::lexeme::is_ident_start)
-        && chars.all(super::lexeme::is_ident_char);
-    if is_ident { k.to_string() } else { quote(k) }
+/// A key (a path segment after `.`, or a spread's `except` entry): bare when it is an
+/// identifier, quoted otherwise. A reserved word is a key like any other there (`traits.in`);
+/// only where an operand may stand does it need [`super::is_bare_ident`].
+pub fn key(k: &str) -> String {
+    if super::lexeme::is_ident(k) {
+        k.to_string()
+    } else {
+        quote(k)
+    }
 }
 
 /// A string literal with escapes.

@@ -4,8 +4,8 @@
 
 use std::io::Read;
 
-use sfmap::cli::eval::{Stats, eval_stream};
 use sfmap::eval::{Evaluator, EventResult, Outcome, Scratch, push_jsonl};
+use sfmap::eval::{Stats, eval_stream};
 use sfmap::event::chunks::Chunks;
 use sfmap::event::jsonl::{LineError, LineReader};
 use sfmap::plan::Plan;

@@ -2,8 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use sfmap::cli::load::{self, Loaded};
+use sfmap::cli::load as cli_load;
 use sfmap::diag::render;
+use sfmap::load::{Loaded, load_text};
 use sfmap::schema::Schema;
 
 /// The repository root.
@@ -30,7 +31,7 @@ pub fn schema_for(path: &Path, text: &str) -> Schema {
     if let Some(s) = header(text, "schema") {
         return Schema::builtin_with_file(&root().join(s)).expect("fixture schema loads");
     }
-    load::schema_for(path, None).expect("schema loads")
+    cli_load::schema_for(path, None).expect("schema loads")
 }
 
 /// Loads a file the way `sfmap check` does, with a path relative to the repository.
@@ -42,7 +43,7 @@ pub fn load_file(path: &Path) -> Loaded {
         .unwrap_or(path)
         .display()
         .to_string();
-    load::load_text(&name, text, &schema)
+    load_text(&name, text, &schema)
 }
 
 /// Renders diagnostics without colour at a fixed width.

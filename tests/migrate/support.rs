@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use sfmap::cli::eval::eval_stream;
-use sfmap::cli::load;
 use sfmap::diag::Diagnostic;
+use sfmap::eval::eval_stream;
 use sfmap::event::chunks::Chunks;
+use sfmap::load;
 use sfmap::migrate::{self, InputError, InputFile, Migration, Options};
 use sfmap::schema::Schema;
 

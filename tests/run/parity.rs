@@ -418,7 +418,7 @@ fn s7_configuration_errors_are_check_errors() {
         ),
         (mapping("create", "Title = traits.title"), "E0402"),
     ] {
-        let loaded = sfmap::cli::load::load_text("t.sfmap", src.clone(), &schema);
+        let loaded = sfmap::load::load_text("t.sfmap", src.clone(), &schema);
         let codes: Vec<&str> = loaded
             .diagnostics
             .iter()

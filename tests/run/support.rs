@@ -53,7 +53,7 @@ pub fn seeded(records: &[Value]) -> EmulatorConfig {
 /// Compiles a mapping against the Acme schema.
 pub fn plan(src: &str) -> sfmap::plan::Plan {
     let schema = sfmap::schema::Schema::builtin_with_file(&schema_path()).unwrap();
-    let loaded = sfmap::cli::load::load_text("test.sfmap", src.to_string(), &schema);
+    let loaded = sfmap::load::load_text("test.sfmap", src.to_string(), &schema);
     assert!(
         !loaded
             .diagnostics

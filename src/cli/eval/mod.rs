@@ -1,7 +1,5 @@
 //! `sfmap eval`: events in, record operations out, no network.
 
-mod stream;
-
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,9 +7,8 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::load;
+use crate::eval::eval_stream;
 use crate::event::chunks::Chunks;
-
-pub use stream::eval_stream;
 
 /// Evaluate Segment events (JSONL) against a mapping file and print the record operations each
 /// event produces, as JSONL, without touching Salesforce.
@@ -72,23 +69,5 @@ pub fn run(args: &EvalArgs) -> ExitCode {
         }
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => super::usage_error(&format!("eval failed: {e}")),
-    }
-}
-
-/// Counts for the summary line.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Stats {
-    pub events: usize,
-    pub ops: usize,
-    pub errors: usize,
-    pub malformed: usize,
-}
-
-impl Stats {
-    fn add(&mut self, other: &Stats) {
-        self.events += other.events;
-        self.ops += other.ops;
-        self.errors += other.errors;
-        self.malformed += other.malformed;
     }
 }

@@ -38,7 +38,7 @@ fn base_mapping() -> plan::Mapping {
     let text = "mapping m {\n  on identify where traits.email exists\n  object Lead\n  \
                 upsert match Email = traits.email\n  fields {\n    LastName = \"l\"\n    \
                 Company = \"c\"\n  }\n}\n";
-    let loaded = crate::cli::load::load_text(
+    let loaded = crate::load::load_text(
         "m.sfmap",
         text.to_owned(),
         &crate::schema::Schema::builtin(),

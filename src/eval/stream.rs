@@ -16,14 +16,32 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-use super::Stats;
-use crate::eval::{
+use super::{
     Evaluator, EventResult, Outcome, Scratch, push_line_start, push_malformed_rest,
     push_outcome_rest,
 };
 use crate::event::chunks::Chunks;
 use crate::event::jsonl::byte_lines;
 use crate::plan::Plan;
+
+/// What a stream held: events (input lines, malformed ones included), record operations,
+/// evaluation errors and malformed lines. `sfmap eval` prints them as its summary line.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    pub events: usize,
+    pub ops: usize,
+    pub errors: usize,
+    pub malformed: usize,
+}
+
+impl Stats {
+    fn add(&mut self, other: &Stats) {
+        self.events += other.events;
+        self.ops += other.ops;
+        self.errors += other.errors;
+        self.malformed += other.malformed;
+    }
+}
 
 /// How many evaluated chunks may wait for an earlier one before workers pause: bounds memory
 /// (about 100 KB of output per chunk of the standard events) when a worker is held up or the
