@@ -50,6 +50,10 @@ pub struct Profile {
     pub key_file: Option<PathBuf>,
     #[serde(default)]
     pub username: Option<String>,
+    /// The org is an emulator (`sfmap emulate`) on a loopback address: only then are
+    /// credentials sent to 127.0.0.1, localhost or [::1].
+    #[serde(default)]
+    pub emulator: bool,
 }
 
 /// Why the configuration could not be read.

@@ -7,6 +7,9 @@ use crate::emulate::{Emulator, EmulatorConfig};
 use crate::salesforce::auth::CredentialsFile;
 use crate::salesforce::{Auth, Client, ClientOptions, Connection};
 
+/// Set to `1` beside SFMAP_INSTANCE_URL to allow a loopback instance (an emulator).
+pub const ENV_EMULATOR: &str = "SFMAP_EMULATOR";
+
 /// Where to connect, as the command line said.
 pub struct OrgChoice<'a> {
     /// `Some("local")` for the embedded emulated org.
@@ -74,12 +77,19 @@ pub async fn connect(config: &Config, choice: OrgChoice<'_>) -> Result<Connected
         p.connection(&creds, choice.api_version)?
     } else if let Some((url, token)) = from_env {
         let url = url::Url::parse(&url).map_err(|e| format!("SFMAP_INSTANCE_URL: {e}"))?;
+        let loopback = super::profile::is_loopback(&url);
+        if loopback && std::env::var(ENV_EMULATOR).as_deref() != Ok("1") {
+            return Err(format!(
+                "SFMAP_INSTANCE_URL {url} is a loopback address; the access token goes there only \
+                 for an emulator: set {ENV_EMULATOR}=1 if `sfmap emulate` listens there"
+            ));
+        }
         Connection {
             instance_url: url.clone(),
             api_version: choice.api_version.to_string(),
             auth: Auth::AccessToken(token.expose().to_string()),
-            // A loopback instance can only be an emulator (`sfmap emulate`).
-            allow_loopback: super::profile::is_loopback(&url),
+            // A loopback instance can only be an emulator (`sfmap emulate`), as said above.
+            allow_loopback: loopback,
         }
     } else {
         return Err(

@@ -12,6 +12,10 @@ use crate::salesforce::{Auth, Connection, instance_url};
 
 /// The environment variable that holds a connected app's client secret.
 pub const CLIENT_SECRET_ENV: &str = "SFMAP_CLIENT_SECRET";
+/// The password of `auth = "password"` profiles.
+pub const PASSWORD_ENV: &str = "SFMAP_PASSWORD";
+/// The security token appended to it (when the org requires one from this network).
+pub const SECURITY_TOKEN_ENV: &str = "SFMAP_SECURITY_TOKEN";
 
 /// A profile found in the configuration.
 pub struct Resolved<'c> {
@@ -63,7 +67,15 @@ impl Resolved<'_> {
             };
             let url = Url::parse(&raw).map_err(|e| format!("login_host {host:?}: {e}"))?;
             if is_loopback(&url) {
-                // Only an emulator listens on loopback.
+                // Only an emulator listens on loopback, and only the profile can say it is one.
+                if !p.emulator {
+                    return Err(format!(
+                        "profile `{}`: login_host {host:?} is a loopback address; credentials go \
+                         there only for an emulator: add `emulator = true` to the profile if \
+                         `sfmap emulate` listens there",
+                        self.name
+                    ));
+                }
                 return Ok((url, true));
             }
             return instance_url::validate(&raw, instance_url::UrlUse::Login, false)
@@ -151,6 +163,35 @@ impl Resolved<'_> {
                     },
                 )
             }
+            "password" => {
+                eprintln!(
+                    "warning: profile `{}` logs in with username, password and security token \
+                     (the OAuth username-password flow), which Salesforce is retiring; prefer \
+                     auth = \"jwt\" or \"client_credentials\"",
+                    self.name
+                );
+                let env = |name: &str| std::env::var(name).ok().filter(|s| !s.is_empty());
+                let client_secret = secret.ok_or_else(|| {
+                    format!("auth = \"password\" needs the app's secret in {CLIENT_SECRET_ENV}")
+                })?;
+                let password = env(PASSWORD_ENV).ok_or_else(|| {
+                    format!("auth = \"password\" needs the password in {PASSWORD_ENV}")
+                })?;
+                let token = env(SECURITY_TOKEN_ENV).unwrap_or_default();
+                let username = self.profile.username.clone().ok_or_else(|| {
+                    format!("profile `{}` uses password but has no username", self.name)
+                })?;
+                (
+                    login_url.clone(),
+                    Auth::Password {
+                        login_url,
+                        client_id,
+                        client_secret,
+                        username,
+                        password: format!("{password}{token}"),
+                    },
+                )
+            }
             "web" | "refresh_token" => {
                 let stored = creds
                     .load(&self.name)
@@ -176,7 +217,7 @@ impl Resolved<'_> {
             }
             other => {
                 return Err(format!(
-                    "profile `{}`: unknown auth {other:?} (web, jwt, client_credentials, refresh_token)",
+                    "profile `{}`: unknown auth {other:?} (web, jwt, client_credentials, refresh_token, password)",
                     self.name
                 ));
             }

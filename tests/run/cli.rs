@@ -28,9 +28,9 @@ async fn login_then_run_with_a_profile_and_leak_no_secret() {
     std::fs::write(
         dir.join("sfmap.toml"),
         format!(
-            "default_profile = \"emu\"\n\n[profiles.emu]\nlogin_host = \"{}\"\nauth = \"jwt\"\n\
+            "default_profile = \"emu\"\n\n[profiles.emu]\nlogin_host = \"{}\"\nemulator = true\nauth = \"jwt\"\n\
              client_id = \"{}\"\nusername = \"{}\"\nkey_file = \"{}\"\n\n\
-             [profiles.web]\nlogin_host = \"{}\"\nclient_id = \"{}\"\n",
+             [profiles.web]\nlogin_host = \"{}\"\nemulator = true\nclient_id = \"{}\"\n",
             emu.base_url(),
             c.client_id,
             c.username,
@@ -158,6 +158,7 @@ async fn schema_pull_lets_check_lint_against_the_org() {
     let pull = Command::new(env!("CARGO_BIN_EXE_sfmap"))
         .args(["schema", "pull", &m, "--out", &out.to_string_lossy()])
         .env("SFMAP_INSTANCE_URL", emu.base_url())
+        .env("SFMAP_EMULATOR", "1")
         .env("SFMAP_ACCESS_TOKEN", &emu.credentials().access_token)
         .output()
         .unwrap();
@@ -201,7 +202,7 @@ async fn web_login_through_the_binary_then_run() {
     std::fs::write(
         dir.join("sfmap.toml"),
         format!(
-            "[profiles.web]\nlogin_host = \"{}\"\nclient_id = \"{}\"\n",
+            "[profiles.web]\nlogin_host = \"{}\"\nemulator = true\nclient_id = \"{}\"\n",
             emu.base_url(),
             c.client_id
         ),

@@ -8,6 +8,7 @@ mod crash;
 mod delivery;
 mod dry_run;
 mod faults;
+mod loopback;
 mod order;
 mod org_ledger;
 mod parity;
