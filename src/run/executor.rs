@@ -24,6 +24,7 @@ use super::admit::{Admission, admit};
 use super::budget::ApiBudget;
 use super::dry_run;
 use super::flush::{self, Op};
+use super::isolate::isolate;
 use super::ledger::{Ledger, LedgerError};
 use super::lookup;
 use super::record::Recorder;
@@ -354,25 +355,12 @@ impl<'p> Executor<'p> {
         } else {
             Vec::new()
         };
-        let found = if looked_up {
-            match lookup::find(&self.client, mapping, ops, &compared).await {
-                Ok(f) => f,
-                Err(e) if e.is_authentication() => return Err(e.into()),
-                Err(e) => {
-                    let code = e
-                        .code()
-                        .map_or(Code::Run(RunCode::LookupFailed), Code::parse);
-                    let failure = Failure::new(code, e.to_string());
-                    results
-                        .iter_mut()
-                        .for_each(|r| *r = Some(Err(failure.clone())));
-                    return Ok(());
-                }
-            }
+        let (found, ops) = if looked_up {
+            self.look_up(mapping, ops, &compared, results).await?
         } else {
-            Vec::new()
+            (Vec::new(), ops.to_vec())
         };
-        let writes = flush::plan_with(mapping, ops, &found, looked_up);
+        let writes = flush::plan_with(mapping, &ops, &found, looked_up);
         for (event, settled) in &writes.settled {
             results[*event as usize] = Some(settled_result(settled));
         }
@@ -410,6 +398,41 @@ impl<'p> Executor<'p> {
                 results,
             )
             .await
+    }
+
+    /// The records the flush's matchers find. A lookup rejected for one event's value fails
+    /// that event alone ([`super::isolate`]); returns the records and the operations still to
+    /// plan.
+    async fn look_up(
+        &self,
+        mapping: &Mapping,
+        ops: &[Op],
+        compared: &[String],
+        results: &mut [Option<WriteResult>],
+    ) -> Result<(Vec<flush::Found>, Vec<Op>), RunError> {
+        let client = &self.client;
+        let looked = isolate(ops.to_vec(), |set: Vec<Op>| async move {
+            lookup::find(client, mapping, &set, compared).await
+        })
+        .await;
+        for (op, e) in looked.failed {
+            if e.is_authentication() {
+                return Err(e.into());
+            }
+            let code = e
+                .code()
+                .map_or(Code::Run(RunCode::LookupFailed), Code::parse);
+            results[op.event as usize] = Some(Err(Failure::new(code, e.to_string())));
+        }
+        let mut found: Vec<flush::Found> = looked.answers.into_iter().flatten().collect();
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        found.dedup_by(|a, b| a.id == b.id);
+        let ops = ops
+            .iter()
+            .filter(|op| results[op.event as usize].is_none())
+            .cloned()
+            .collect();
+        Ok((found, ops))
     }
 
     /// Each event's settlement from its result, with its share of the flush's API calls.

@@ -7,6 +7,7 @@
 //! | [`admit`] | which events go out: the ledger and messageId rules (pure) |
 //! | [`schedule`] | when a mapping's queue goes out: full, or waited `max_wait` (pure) |
 //! | [`lookup`] | the batched SOQL lookups of a flush's matcher values |
+//! | [`isolate`] | one bad event never fails another: split a rejected batch, retry the halves |
 //! | [`flush`] | which writes a flush sends: events applied one by one, in order (pure) |
 //! | [`dry_run`] | what a dry run predicts per event (pure) |
 //! | [`send`] | how writes reach Salesforce: Collections, Bulk API 2.0, no duplicate on retry |
@@ -24,6 +25,7 @@ pub mod budget;
 pub mod dry_run;
 pub mod executor;
 pub mod flush;
+pub mod isolate;
 pub mod ledger;
 pub mod lookup;
 pub mod record;

@@ -10,8 +10,8 @@ use nom::multi::many0;
 use nom::sequence::pair;
 use nom::{IResult, Parser};
 
-use super::SoqlError;
 use super::ast::LikePart;
+use super::{ErrorCode, SoqlError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tok {
@@ -104,6 +104,10 @@ fn op_name(s: &str) -> &'static str {
     }
 }
 
+/// The longest string literal a WHERE clause takes (salesforce-api.md: "WHERE-clause strings
+/// are limited to 4,000 characters").
+pub const MAX_STRING_LITERAL: usize = 4000;
+
 /// Decodes a quoted string starting at `start` (which holds the opening quote).
 fn string_literal(src: &str, start: usize) -> Result<(Tok, usize), SoqlError> {
     let mut value = String::new();
@@ -113,6 +117,16 @@ fn string_literal(src: &str, start: usize) -> Result<(Tok, usize), SoqlError> {
     while let Some((off, c)) = chars.next() {
         let at = start + 1 + off;
         match c {
+            '\'' if value.chars().count() > MAX_STRING_LITERAL => {
+                return Err(SoqlError::new(
+                    ErrorCode::MalformedQuery,
+                    start,
+                    format!(
+                        "string literal too long: {} characters, the limit is {MAX_STRING_LITERAL}",
+                        value.chars().count()
+                    ),
+                ));
+            }
             '\'' => {
                 return Ok((
                     Tok::Str {

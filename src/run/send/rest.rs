@@ -8,8 +8,9 @@ use crate::outcome::{Failure, RunCode, WriteKind};
 use crate::plan::Mapping;
 use crate::run::executor::RunError;
 use crate::run::flush::Write;
+use crate::run::isolate;
 use crate::run::settlement::{WriteResult, Written};
-use crate::salesforce::{Client, SfError};
+use crate::salesforce::{Client, RecordResult, SfError};
 
 /// sObject Collections take at most this many records a call.
 pub const COLLECTION_SIZE: usize = 200;
@@ -22,36 +23,74 @@ pub async fn send(
     writes: &[Write],
     started: DateTime<Utc>,
 ) -> Result<Vec<WriteResult>, RunError> {
-    let object = &mapping.object;
-    let records = records_of(kind, writes);
     let mut out = Vec::with_capacity(writes.len());
-    for (chunk_writes, chunk) in writes
-        .chunks(COLLECTION_SIZE)
-        .zip(records.chunks(COLLECTION_SIZE))
-    {
-        let sent = match kind {
-            WriteKind::Create => client.create(object, chunk).await,
-            WriteKind::Update => client.update(object, chunk).await,
-            WriteKind::Upsert => {
-                client
-                    .upsert(object, &mapping.matchers[0].field, chunk)
-                    .await
-            }
-            WriteKind::Delete | WriteKind::HardDelete => {
-                let ids: Vec<String> = chunk_writes.iter().filter_map(|w| w.id.clone()).collect();
-                client.delete(&ids).await
-            }
-        };
-        match sent {
+    for chunk in writes.chunks(COLLECTION_SIZE) {
+        match call(client, mapping, kind, chunk).await {
             Ok(answers) => out.extend(answers.into_iter().map(|r| results::of_record(kind, r))),
             Err(e) if e.is_authentication() => return Err(e.into()),
             Err(SfError::OutcomeUnknown { .. }) if kind == WriteKind::Create => {
-                for w in chunk_writes {
+                for w in chunk {
                     out.push(create_once(client, mapping, w, started).await?);
                 }
             }
-            Err(e) => out.extend(chunk_writes.iter().map(|_| Err(results::of_error(&e)))),
+            Err(e) if isolate::one_record_may_cause(&e) && chunk.len() > 1 => {
+                out.extend(isolated(client, mapping, kind, chunk).await?);
+            }
+            Err(e) => out.extend(chunk.iter().map(|_| Err(results::of_error(&e)))),
         }
+    }
+    Ok(out)
+}
+
+/// One Collections call for `writes` (at most 200).
+async fn call(
+    client: &Client,
+    mapping: &Mapping,
+    kind: WriteKind,
+    writes: &[Write],
+) -> Result<Vec<RecordResult>, SfError> {
+    let object = &mapping.object;
+    let records = records_of(kind, writes);
+    match kind {
+        WriteKind::Create => client.create(object, &records).await,
+        WriteKind::Update => client.update(object, &records).await,
+        WriteKind::Upsert => {
+            client
+                .upsert(object, &mapping.matchers[0].field, &records)
+                .await
+        }
+        WriteKind::Delete | WriteKind::HardDelete => {
+            let ids: Vec<String> = writes.iter().filter_map(|w| w.id.clone()).collect();
+            client.delete(&ids).await
+        }
+    }
+}
+
+/// A call Salesforce rejected whole (nothing was written): its halves go again, so a record
+/// that makes the call fail fails alone.
+async fn isolated(
+    client: &Client,
+    mapping: &Mapping,
+    kind: WriteKind,
+    chunk: &[Write],
+) -> Result<Vec<WriteResult>, RunError> {
+    let positions: Vec<usize> = (0..chunk.len()).collect();
+    let got = isolate::isolate(positions, |set: Vec<usize>| async move {
+        let writes: Vec<Write> = set.iter().map(|i| chunk[*i].clone()).collect();
+        call(client, mapping, kind, &writes)
+            .await
+            .map(|answers| set.into_iter().zip(answers).collect::<Vec<_>>())
+    })
+    .await;
+    let mut out: Vec<WriteResult> = vec![Err(results::no_result()); chunk.len()];
+    for (i, answer) in got.answers.into_iter().flatten() {
+        out[i] = results::of_record(kind, answer);
+    }
+    for (i, e) in got.failed {
+        if e.is_authentication() {
+            return Err(e.into());
+        }
+        out[i] = Err(results::of_error(&e));
     }
     Ok(out)
 }
