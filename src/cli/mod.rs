@@ -29,6 +29,11 @@ use clap::{Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// More log lines on stderr: -v each flush and job, -vv each query and write with counts
+    /// and timings, -vvv everything sfmap logs. RUST_LOG (e.g. `sfmap=debug`) overrides it.
+    /// No level shows a token, a secret or a record's field values.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
 }
 
 /// The verbs.
@@ -54,6 +59,7 @@ pub enum Command {
 /// Entry point used by `main`.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logs(cli.verbose);
     match &cli.command {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
@@ -65,6 +71,24 @@ pub fn main() -> ExitCode {
         Command::Login(args) => login::run(args),
         Command::Schema(args) => schema::run(args),
     }
+}
+
+/// Log lines to stderr: RUST_LOG when set, else sfmap's own at the level `-v` asks for (warnings
+/// only without it), other crates' warnings.
+fn init_logs(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "sfmap=info,warn",
+        2 => "sfmap=debug,warn",
+        _ => "sfmap=trace,warn",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 /// Prints a usage or IO error and returns exit code 2.

@@ -327,6 +327,13 @@ impl<'p> Executor<'p> {
         let events = settled.len();
         self.recorder.settle(&settled)?;
         let total = self.client.api_calls();
+        tracing::info!(
+            mapping = %mapping.name,
+            events,
+            api_calls = total.saturating_sub(calls_before),
+            ms = clock.elapsed().as_millis() as u64,
+            "flush"
+        );
         self.recorder.flushed(&FlushDone {
             mapping: &mapping.name,
             events,

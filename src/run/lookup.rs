@@ -86,7 +86,17 @@ pub async fn find(
 ) -> Result<Vec<Found>, SfError> {
     let mut by_id: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     for q in queries(mapping, ops, extra) {
-        for mut record in client.query(&q).await? {
+        let started = std::time::Instant::now();
+        let rows = client.query(&q).await?;
+        // The query's text holds matcher values: its length only.
+        tracing::debug!(
+            object = %mapping.object,
+            query_chars = q.len(),
+            records = rows.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "lookup"
+        );
+        for mut record in rows {
             let Some(Value::String(id)) = record.remove("Id") else {
                 continue;
             };

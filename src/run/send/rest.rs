@@ -25,7 +25,17 @@ pub async fn send(
 ) -> Result<Vec<WriteResult>, RunError> {
     let mut out = Vec::with_capacity(writes.len());
     for chunk in writes.chunks(COLLECTION_SIZE) {
-        match call(client, mapping, kind, chunk).await {
+        let clock = std::time::Instant::now();
+        let answer = call(client, mapping, kind, chunk).await;
+        tracing::debug!(
+            object = %mapping.object,
+            kind = %kind,
+            records = chunk.len(),
+            ok = answer.is_ok(),
+            ms = clock.elapsed().as_millis() as u64,
+            "collections call"
+        );
+        match answer {
             Ok(answers) => out.extend(answers.into_iter().map(|r| results::of_record(kind, r))),
             Err(e) if e.is_authentication() => return Err(e.into()),
             Err(SfError::OutcomeUnknown { .. }) if kind == WriteKind::Create => {
