@@ -11,7 +11,7 @@ use crate::outcome::Outcome;
 use crate::run::budget::ApiBudget;
 use crate::run::executor::{Executor, Options, RunError, Summary};
 use crate::run::ledger::Ledger;
-use crate::run::stream::{self, Input};
+use crate::run::stream::{self, End, Input, Stop};
 use crate::salesforce::{ClientOptions, RetryPolicy};
 
 /// Deliver events (JSONL) to Salesforce through a mapping file: batched lookups, sObject
@@ -220,8 +220,9 @@ async fn run_async(args: &RunArgs) -> ExitCode {
     let progress = progress_bar(size);
     let (mut lines, reader) = stream::read_lines(input);
     let started = std::time::Instant::now();
-    let result: Result<Summary, RunError> = async {
-        stream::deliver(&mut exec, &mut lines, |exec, input| {
+    let stop = watch_signals();
+    let result: Result<(Summary, Option<(Stop, usize)>), RunError> = async {
+        let end = stream::deliver(&mut exec, &mut lines, stop, |exec, input| {
             let Some(p) = &progress else { return };
             let bytes = match input {
                 Input::Line { bytes, .. } => *bytes,
@@ -234,6 +235,11 @@ async fn run_async(args: &RunArgs) -> ExitCode {
         })
         .await?;
         drop(lines);
+        if let End::Stopped(signal) = end {
+            // The reader may be blocked on a quiet input: it ends with the process.
+            let (summary, waiting) = exec.stop()?;
+            return Ok((summary, Some((signal, waiting))));
+        }
         match reader.join() {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(RunError::Report(e)),
@@ -243,7 +249,7 @@ async fn run_async(args: &RunArgs) -> ExitCode {
                 )));
             }
         }
-        exec.finish().await
+        Ok((exec.finish().await?, None))
     }
     .await;
     if let Some(p) = progress {
@@ -253,7 +259,22 @@ async fn run_async(args: &RunArgs) -> ExitCode {
         emu.shutdown().await;
     }
     match result {
-        Ok(summary) => {
+        Ok((summary, Some((signal, waiting)))) => {
+            print_summary(&summary, args.dry_run);
+            eprintln!(
+                "stopped by {}: the flush in flight was finished{}; to deliver the rest, run again \
+                 with the same ledger:\n  {}",
+                signal.name(),
+                if waiting > 0 {
+                    format!(", {waiting} operations read but not sent go out then")
+                } else {
+                    String::new()
+                },
+                resume_command()
+            );
+            ExitCode::from(signal.exit_code())
+        }
+        Ok((summary, None)) => {
             print_summary(&summary, args.dry_run);
             let failed = summary.count(Outcome::Failed);
             if failed > 0 {
@@ -270,6 +291,45 @@ async fn run_async(args: &RunArgs) -> ExitCode {
         }
         Err(e) => super::usage_error(&e.to_string()),
     }
+}
+
+/// The first SIGINT or SIGTERM stops the run after the flush in flight; a second one ends the
+/// process at once (the ledger is crash-safe: the next run resumes what was in flight).
+fn watch_signals() -> impl std::future::Future<Output = Stop> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let first = stream::stop_signal().await;
+        eprintln!(
+            "\nstopping after the flush in flight ({} again to stop at once; the next run resumes)",
+            first.name()
+        );
+        let _ = tx.send(first);
+        let again = stream::stop_signal().await;
+        std::process::exit(i32::from(again.exit_code()));
+    });
+    async move {
+        match rx.await {
+            Ok(stop) => stop,
+            Err(_) => std::future::pending().await,
+        }
+    }
+}
+
+/// This command line, quoted for a POSIX shell: what to run to resume.
+fn resume_command() -> String {
+    std::env::args()
+        .map(|a| {
+            if !a.is_empty()
+                && a.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_./=:@%+,".contains(&b))
+            {
+                a
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `500ms`, `30s`, `5m`, `1h` (a bare number is seconds).

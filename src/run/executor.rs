@@ -263,6 +263,17 @@ impl<'p> Executor<'p> {
         Ok(())
     }
 
+    /// Stops without sending what waits in the queues (a signal asked to stop): the report
+    /// and dead letter are written out; the waiting events are in no ledger, so the next run
+    /// delivers them. Returns the summary and how many operations were left waiting.
+    pub fn stop(mut self) -> Result<(Summary, usize), RunError> {
+        let waiting = self.queues.len();
+        self.recorder.finish()?;
+        self.recorder.summary.api_calls = self.client.api_calls();
+        self.recorder.summary.limits = self.client.limits();
+        Ok((self.recorder.summary, waiting))
+    }
+
     /// Flushes everything left and returns the summary.
     pub async fn finish(mut self) -> Result<Summary, RunError> {
         self.resume_once().await?;

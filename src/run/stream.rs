@@ -61,28 +61,85 @@ pub fn read_lines(
     (rx, reader)
 }
 
+/// Why [`deliver`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// The input ended: call `finish` to send what waits.
+    Input,
+    /// A signal asked to stop: the push in flight was finished, nothing more was taken.
+    Stopped(Stop),
+}
+
+/// A request to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// SIGINT (Ctrl-C).
+    Interrupt,
+    /// SIGTERM.
+    Terminate,
+}
+
+impl Stop {
+    /// The exit status of a process stopped this way (128 + the signal's number).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Stop::Interrupt => 130,
+            Stop::Terminate => 143,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stop::Interrupt => "SIGINT",
+            Stop::Terminate => "SIGTERM",
+        }
+    }
+}
+
+/// Resolves at the first SIGINT or SIGTERM (never, where signals cannot be watched).
+pub async fn stop_signal() -> Stop {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            return tokio::select! {
+                _ = int.recv() => Stop::Interrupt,
+                _ = term.recv() => Stop::Terminate,
+            };
+        }
+    }
+    if tokio::signal::ctrl_c().await.is_ok() {
+        return Stop::Interrupt;
+    }
+    std::future::pending().await
+}
+
 /// Pushes every line of `rx` into the executor, flushing queues that fall due by age while
-/// the stream is quiet; `on_input` sees each input after it is pushed (for progress).
+/// the stream is quiet, until the input ends or `stop` resolves (between two pushes: a flush
+/// in flight is finished, so the ledger is as a completed flush leaves it); `on_input` sees
+/// each input after it is pushed (for progress).
 pub async fn deliver(
     exec: &mut Executor<'_>,
     rx: &mut mpsc::Receiver<Input>,
+    stop: impl std::future::Future<Output = Stop>,
     mut on_input: impl FnMut(&Executor<'_>, &Input),
-) -> Result<(), RunError> {
+) -> Result<End, RunError> {
+    tokio::pin!(stop);
     loop {
-        let next = match exec.next_deadline() {
-            Some(deadline) => {
-                tokio::select! {
-                    biased;
-                    next = rx.recv() => Some(next),
-                    () = tokio::time::sleep_until(deadline.into()) => None,
-                }
-            }
-            None => Some(rx.recv().await),
+        let deadline = exec.next_deadline();
+        let next = tokio::select! {
+            biased;
+            s = &mut stop => return Ok(End::Stopped(s)),
+            next = rx.recv() => Some(next),
+            () = sleep_until(deadline) => None,
         };
         match next {
             // The oldest waiting operation has waited long enough.
             None => exec.flush_due().await?,
-            Some(None) => return Ok(()),
+            Some(None) => return Ok(End::Input),
             Some(Some(input)) => {
                 match &input {
                     Input::Line { line, text, .. } => exec.push(*line, text).await?,
@@ -91,5 +148,13 @@ pub async fn deliver(
                 on_input(exec, &input);
             }
         }
+    }
+}
+
+/// Sleeps until `deadline`, or for ever without one.
+async fn sleep_until(deadline: Option<std::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d.into()).await,
+        None => std::future::pending().await,
     }
 }

@@ -73,3 +73,52 @@ fn max_wait_delivers_a_slow_stream_as_it_arrives() {
     assert!(stderr.contains("2 events: 2 created"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// SIGINT and SIGTERM stop the run after the flush in flight: the summary, the command that
+/// resumes, and the exit status of the signal (130, 143).
+#[test]
+fn a_signal_stops_the_run_with_a_summary_and_the_command_to_resume() {
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let dir =
+            std::env::temp_dir().join(format!("sfmap-signal-{signal}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let report = dir.join("report.jsonl");
+        let _ = std::fs::remove_file(&report);
+        let events = std::fs::read_to_string(root().join("examples/events.jsonl")).unwrap();
+        let first = events.lines().find(|l| l.contains("\"identify\"")).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sfmap"))
+            .current_dir(&dir)
+            .args(["run", root().join("examples/lead.sfmap").to_str().unwrap()])
+            .args(["--org", "local", "--events", "-", "--max-wait", "100ms"])
+            .args(["--report", report.to_str().unwrap()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{first}").unwrap();
+        stdin.flush().unwrap();
+        assert_eq!(wait_for_lines(&report, 1, Duration::from_secs(30)).len(), 1);
+        let killed = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{stderr}");
+        assert!(stderr.contains("1 events: 1 created"), "{stderr}");
+        assert!(
+            stderr.contains(&format!("stopped by SIG{signal}")),
+            "{stderr}"
+        );
+        let resume = stderr.lines().last().unwrap().trim();
+        assert!(
+            resume.contains(" run ") && resume.contains("--max-wait 100ms"),
+            "no resume command: {stderr}"
+        );
+        drop(stdin);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
