@@ -19,7 +19,7 @@ pub enum Admission {
 
 /// The rule: delivered before → skip; failed before → try again (the mapping may be fixed);
 /// waiting in this flush already → a duplicate; sent but unfinished → resume.
-pub fn admit(entry: Option<Entry>, already_queued: bool) -> Admission {
+pub fn admit(entry: Option<&Entry>, already_queued: bool) -> Admission {
     if entry.is_some_and(|e| e.delivered()) {
         return Admission::AlreadyDelivered;
     }
@@ -36,11 +36,12 @@ mod tests {
     use super::*;
     use crate::outcome::Outcome;
 
-    fn done(outcome: Outcome) -> Option<Entry> {
-        Some(Entry {
+    fn done(outcome: Outcome) -> Entry {
+        Entry {
             state: LedgerState::Done,
             outcome: Some(outcome),
-        })
+            record_id: None,
+        }
     }
 
     #[test]
@@ -56,23 +57,35 @@ mod tests {
             Outcome::Skipped,
             Outcome::Deleted,
         ] {
-            assert_eq!(admit(done(o), false), Admission::AlreadyDelivered, "{o}");
-            assert_eq!(admit(done(o), true), Admission::AlreadyDelivered, "{o}");
+            assert_eq!(
+                admit(Some(&done(o)), false),
+                Admission::AlreadyDelivered,
+                "{o}"
+            );
+            assert_eq!(
+                admit(Some(&done(o)), true),
+                Admission::AlreadyDelivered,
+                "{o}"
+            );
         }
         assert_eq!(
-            admit(done(Outcome::Failed), false),
+            admit(Some(&done(Outcome::Failed)), false),
             Admission::Deliver { resumed: false }
         );
     }
 
     #[test]
     fn a_sent_event_resumes_and_a_second_copy_is_a_duplicate() {
-        let sent = Some(Entry {
+        let sent = Entry {
             state: LedgerState::Sent,
             outcome: None,
-        });
-        assert_eq!(admit(sent, false), Admission::Deliver { resumed: true });
-        assert_eq!(admit(sent, true), Admission::Duplicate);
+            record_id: None,
+        };
+        assert_eq!(
+            admit(Some(&sent), false),
+            Admission::Deliver { resumed: true }
+        );
+        assert_eq!(admit(Some(&sent), true), Admission::Duplicate);
         assert_eq!(admit(None, true), Admission::Duplicate);
     }
 }

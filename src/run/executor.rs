@@ -25,7 +25,7 @@ use super::budget::ApiBudget;
 use super::dry_run;
 use super::flush::{self, Op};
 use super::isolate::isolate;
-use super::ledger::{Ledger, LedgerError};
+use super::ledger::{Entry, Ledger, LedgerError};
 use super::lookup;
 use super::record::Recorder;
 use super::schedule::{Pending, Queues};
@@ -184,7 +184,13 @@ impl<'p> Executor<'p> {
             .message_id
             .as_deref()
             .map_or_else(|| format!("line:{line_no}"), str::to_string);
-        let mut fired = false;
+        let fired = result
+            .outcomes
+            .iter()
+            .filter(|o| !matches!(o, EvalOutcome::Skipped(_)))
+            .count();
+        // One settlement per mapping that fires (or one saying none does), in input order.
+        let seq = self.recorder.expect(fired.max(1));
         let mut settled = Vec::new();
         let mut full = Vec::new();
         let now = Instant::now();
@@ -192,31 +198,30 @@ impl<'p> Executor<'p> {
             match outcome {
                 EvalOutcome::Skipped(_) => {}
                 EvalOutcome::Error(e) => {
-                    fired = true;
                     let failure = Failure::new(e.code, e.message.clone());
                     settled.push((
-                        Settlement::failed(&key, line_no, &e.mapping.name, failure),
+                        Settlement::failed(&key, line_no, &e.mapping.name, failure).at(seq),
                         line.to_string(),
                     ));
                 }
                 EvalOutcome::Op(op) => {
-                    fired = true;
                     let index = self.index_of(op.mapping);
                     let name = &op.mapping.name;
                     let entry = self.recorder.ledger.entry(&key, name)?;
-                    match admit(entry, self.queues.holds(index, &key)) {
+                    match admit(entry.as_ref(), self.queues.holds(index, &key)) {
                         Admission::AlreadyDelivered => {
-                            let s = Settlement::skipped(&key, line_no, name, "already delivered");
+                            let s = delivered_before(&key, line_no, name, entry).at(seq);
                             self.recorder.already_delivered(&s)?;
                         }
                         Admission::Duplicate => {
                             let s = Settlement::skipped(&key, line_no, name, "duplicate messageId");
-                            self.recorder.duplicate(&s)?;
+                            self.recorder.duplicate(&s.at(seq))?;
                         }
                         Admission::Deliver { resumed } => {
                             let pending = Pending {
                                 key: key.clone(),
                                 line: line_no,
+                                seq,
                                 raw: line.to_string(),
                                 op: owned_op(op),
                                 resumed,
@@ -229,9 +234,9 @@ impl<'p> Executor<'p> {
                 }
             }
         }
-        if !fired {
+        if fired == 0 {
             let s = Settlement::skipped(&key, line_no, "", "no mapping fires on this event");
-            settled.push((s, String::new()));
+            settled.push((s.at(seq), String::new()));
         }
         self.recorder.settle(&settled)?;
         for index in full {
@@ -249,8 +254,9 @@ impl<'p> Executor<'p> {
     fn unreadable(&mut self, line_no: usize, raw: &str, why: &str) -> Result<(), RunError> {
         let key = format!("line:{line_no}");
         let failure = Failure::new(RunCode::MalformedEvent, why);
+        let seq = self.recorder.expect(1);
         self.recorder.settle(&[(
-            Settlement::failed(&key, line_no, "", failure),
+            Settlement::failed(&key, line_no, "", failure).at(seq),
             raw.to_string(),
         )])
     }
@@ -472,7 +478,7 @@ impl<'p> Executor<'p> {
                 let r = r.unwrap_or_else(|| {
                     Err(Failure::new(RunCode::Internal, "no outcome was recorded"))
                 });
-                let mut s = Settlement::of(&p.key, p.line, &mapping.name, r);
+                let mut s = Settlement::of(&p.key, p.line, &mapping.name, r).at(p.seq);
                 s.api_calls = share;
                 s.changes = change;
                 (s, p.raw.clone())
@@ -526,6 +532,26 @@ impl<'p> Executor<'p> {
         }
         Ok(())
     }
+}
+
+/// An event the ledger shows delivered: reported with the outcome and record the ledger holds.
+fn delivered_before(key: &str, line: usize, mapping: &str, entry: Option<Entry>) -> Settlement {
+    let entry = entry.unwrap_or(Entry {
+        state: crate::outcome::LedgerState::Done,
+        outcome: None,
+        record_id: None,
+    });
+    let mut s = match entry.outcome {
+        Some(outcome) => Settlement::of(
+            key,
+            line,
+            mapping,
+            Ok(super::settlement::Written::new(outcome, entry.record_id)),
+        ),
+        None => Settlement::skipped(key, line, mapping, "already delivered"),
+    };
+    s.delivered_before = true;
+    s
 }
 
 /// The result of an event the flush plan settled without a write.

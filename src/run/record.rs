@@ -1,7 +1,7 @@
 //! Recording: each settlement goes to the ledger (a real run), to the summary's counts and to
 //! every sink (report, dead letter, the host's own).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use super::executor::RunError;
 use super::ledger::Ledger;
@@ -28,12 +28,63 @@ impl Summary {
 }
 
 /// The ledger, the counts and the sinks of one run.
+///
+/// The ledger records each settlement as it comes; the sinks see them **in input order**: a
+/// settlement waits until every earlier event has settled for all its mappings (events wait
+/// in flushes of different mappings, which go out at different times).
 pub struct Recorder<'p> {
     pub ledger: Ledger,
     pub summary: Summary,
     sinks: Vec<Box<dyn Sink + 'p>>,
     /// A dry run records nothing: a later real run with this ledger must deliver every event.
     dry_run: bool,
+    order: InputOrder,
+}
+
+/// Settlements held back until the events before them have settled.
+#[derive(Default)]
+struct InputOrder {
+    /// The next event's sequence number.
+    next: u64,
+    /// The first event not yet told to the sinks.
+    first: u64,
+    /// Per event from `first` on: settlements still to come, and the ones held.
+    events: VecDeque<(usize, Vec<(Settlement, String, Kept)>)>,
+}
+
+impl InputOrder {
+    fn expect(&mut self, settlements: usize) -> u64 {
+        self.events.push_back((settlements, Vec::new()));
+        self.next += 1;
+        self.next - 1
+    }
+
+    /// Holds one settlement; returns those now in order, earliest first.
+    fn hold(&mut self, s: Settlement, raw: String, kept: Kept) -> Vec<(Settlement, String, Kept)> {
+        let at = s.seq.checked_sub(self.first).map(|i| i as usize);
+        match at.and_then(|i| self.events.get_mut(i)) {
+            Some((left, held)) => {
+                *left = left.saturating_sub(1);
+                held.push((s, raw, kept));
+            }
+            // Not an event of this run's order (a library caller's own): told at once.
+            None => return vec![(s, raw, kept)],
+        }
+        let mut ready = Vec::new();
+        while self.events.front().is_some_and(|(left, _)| *left == 0) {
+            if let Some((_, held)) = self.events.pop_front() {
+                ready.extend(held);
+            }
+            self.first += 1;
+        }
+        ready
+    }
+
+    /// Everything held, in order (the run ends: events that will not settle are skipped).
+    fn drain(&mut self) -> Vec<(Settlement, String, Kept)> {
+        self.first = self.next;
+        self.events.drain(..).flat_map(|(_, held)| held).collect()
+    }
 }
 
 impl<'p> Recorder<'p> {
@@ -43,7 +94,14 @@ impl<'p> Recorder<'p> {
             summary: Summary::default(),
             sinks: Vec::new(),
             dry_run,
+            order: InputOrder::default(),
         }
+    }
+
+    /// Numbers the next event of the input, which will settle `settlements` times (once per
+    /// mapping that fires on it, or once).
+    pub fn expect(&mut self, settlements: usize) -> u64 {
+        self.order.expect(settlements)
     }
 
     pub fn add_sink(&mut self, sink: Box<dyn Sink + 'p>) {
@@ -91,6 +149,8 @@ impl<'p> Recorder<'p> {
     }
 
     pub fn finish(&mut self) -> Result<(), RunError> {
+        let held = self.order.drain();
+        self.tell_all(held)?;
         for s in &mut self.sinks {
             s.finish()?;
         }
@@ -98,9 +158,59 @@ impl<'p> Recorder<'p> {
     }
 
     fn tell(&mut self, o: &Settlement, raw: &str, kept: Kept) -> Result<(), RunError> {
-        for s in &mut self.sinks {
-            s.settled(o, raw, kept)?;
+        let ready = self.order.hold(o.clone(), raw.to_string(), kept);
+        self.tell_all(ready)
+    }
+
+    fn tell_all(&mut self, ready: Vec<(Settlement, String, Kept)>) -> Result<(), RunError> {
+        for (o, raw, kept) in &ready {
+            for s in &mut self.sinks {
+                s.settled(o, raw, *kept)?;
+            }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seq: u64, mapping: &str) -> Settlement {
+        Settlement::skipped("k", seq as usize + 1, mapping, "x").at(seq)
+    }
+
+    fn told(ready: Vec<(Settlement, String, Kept)>) -> Vec<(u64, String)> {
+        ready
+            .into_iter()
+            .map(|(s, _, _)| (s.seq, s.mapping))
+            .collect()
+    }
+
+    #[test]
+    fn settlements_are_told_in_input_order() {
+        let mut o = InputOrder::default();
+        assert_eq!(o.expect(2), 0); // fires two mappings
+        assert_eq!(o.expect(1), 1);
+        assert_eq!(o.expect(1), 2);
+        // Event 1's flush goes out first: held.
+        assert!(o.hold(at(1, "b"), String::new(), Kept::Recorded).is_empty());
+        assert!(o.hold(at(0, "a"), String::new(), Kept::Recorded).is_empty());
+        // Event 0's second mapping settles: 0 and 1 are told, in order.
+        assert_eq!(
+            told(o.hold(at(0, "b"), String::new(), Kept::Recorded)),
+            [(0, "a".into()), (0, "b".into()), (1, "b".into())]
+        );
+        // Event 2 has not settled, and nothing of it is held.
+        assert!(o.drain().is_empty());
+    }
+
+    #[test]
+    fn the_end_tells_what_is_held() {
+        let mut o = InputOrder::default();
+        o.expect(1);
+        o.expect(1);
+        assert!(o.hold(at(1, "a"), String::new(), Kept::Recorded).is_empty());
+        assert_eq!(told(o.drain()), [(1, "a".into())]);
     }
 }

@@ -21,6 +21,8 @@ pub struct Pending {
     /// The event's ledger key (messageId, or `line:N`).
     pub key: String,
     pub line: usize,
+    /// The event's place in the run's input.
+    pub seq: u64,
     /// The original line, for the dead letter file.
     pub raw: String,
     pub op: Op,
@@ -183,6 +185,7 @@ mod tests {
         Pending {
             key: key.into(),
             line: 1,
+            seq: 0,
             raw: String::new(),
             op: Op {
                 event: 0,

@@ -41,6 +41,11 @@ pub struct Settlement {
     pub api_calls: f64,
     /// A dry run's field changes: `{field: {"from", "to"}}` (reported, not kept in the ledger).
     pub changes: Option<Map<String, Value>>,
+    /// The outcome is the ledger's: an earlier run (or an earlier copy of this messageId)
+    /// delivered the event, and nothing was sent for it now.
+    pub delivered_before: bool,
+    /// The event's place in this run's input (the report is written in this order).
+    pub seq: u64,
 }
 
 impl Settlement {
@@ -55,6 +60,8 @@ impl Settlement {
             reason: None,
             api_calls: 0.0,
             changes: None,
+            delivered_before: false,
+            seq: 0,
         }
     }
 
@@ -85,6 +92,12 @@ impl Settlement {
         }
     }
 
+    /// The same settlement, as the `seq`-th event of the run.
+    pub fn at(mut self, seq: u64) -> Settlement {
+        self.seq = seq;
+        self
+    }
+
     /// The code the report shows (`error_code`).
     pub fn error_code(&self) -> Option<&Code> {
         self.failure.as_ref().map(|f| &f.code)
@@ -99,14 +112,16 @@ impl Settlement {
     }
 }
 
-/// The report's line: `key, line, mapping, outcome, record_id?, error_code?, error_message?,
-/// api_calls, changes?`.
+/// The report's line: `key, line, mapping? (absent when no mapping fires), outcome,
+/// record_id?, error_code?, error_message?, api_calls, changes?, delivered_before?`.
 impl serde::Serialize for Settlement {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("key", &self.key)?;
         m.serialize_entry("line", &self.line)?;
-        m.serialize_entry("mapping", &self.mapping)?;
+        if !self.mapping.is_empty() {
+            m.serialize_entry("mapping", &self.mapping)?;
+        }
         m.serialize_entry("outcome", &self.outcome)?;
         if let Some(id) = &self.record_id {
             m.serialize_entry("record_id", id)?;
@@ -120,6 +135,9 @@ impl serde::Serialize for Settlement {
         m.serialize_entry("api_calls", &self.api_calls)?;
         if let Some(changes) = &self.changes {
             m.serialize_entry("changes", changes)?;
+        }
+        if self.delivered_before {
+            m.serialize_entry("delivered_before", &true)?;
         }
         m.end()
     }

@@ -110,3 +110,59 @@ async fn a_dry_run_predicts_the_same_for_both_orders() {
         "{child_first:?}"
     );
 }
+
+/// The report is in input order, one line per event and mapping, whatever order the flushes
+/// go out in; an event no mapping fires on has no `mapping`.
+#[tokio::test]
+async fn the_report_is_in_input_order() {
+    let emu = org(EmulatorConfig::default()).await;
+    let p = plan(&format!("{CONTACT}\n{ACCOUNT}"));
+    let mut events = events();
+    events.insert(
+        2,
+        json!({"type": "page", "messageId": "p1", "name": "Home"}),
+    );
+    let opts = Options {
+        flush_size: 2,
+        ..Options::default()
+    };
+    let (_, report) = run(&emu, &p, &events, opts, Ledger::open(None).unwrap()).await;
+    let order: Vec<(u64, &str)> = report
+        .iter()
+        .map(|l| (l["line"].as_u64().unwrap(), l["key"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        order,
+        [(1, "g1"), (2, "i1"), (3, "p1"), (4, "g2"), (5, "i2")],
+        "{report:?}"
+    );
+    assert!(report[2].get("mapping").is_none(), "{:?}", report[2]);
+    emu.shutdown().await;
+}
+
+/// A rerun reports the events an earlier run delivered with the outcome and record Id the
+/// ledger holds (`delivered_before`), so every report names every record.
+#[tokio::test]
+async fn a_rerun_reports_earlier_deliveries_with_their_record_ids() {
+    let emu = org(EmulatorConfig::default()).await;
+    let p = plan(ACCOUNT);
+    let dir = std::env::temp_dir().join(format!("sfmap-rerun-ids-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ledger = dir.join("ledger.sqlite");
+    let _ = std::fs::remove_file(&ledger);
+    let open = || Ledger::open(Some(&ledger)).unwrap();
+    let (_, first) = run(&emu, &p, &events(), Options::default(), open()).await;
+    let (summary, second) = run(&emu, &p, &events(), Options::default(), open()).await;
+    assert_eq!(summary.already_done, 2);
+    let delivered: Vec<_> = second
+        .iter()
+        .filter(|l| l["delivered_before"] == true)
+        .collect();
+    assert_eq!(delivered.len(), 2, "{second:?}");
+    for l in delivered {
+        let earlier = first.iter().find(|f| f["key"] == l["key"]).unwrap();
+        assert_eq!(l["outcome"], "created");
+        assert_eq!(l["record_id"], earlier["record_id"], "{l:?}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

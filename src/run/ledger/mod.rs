@@ -16,11 +16,13 @@ use super::settlement::Settlement;
 use crate::outcome::{LedgerState, Outcome, WriteKind};
 
 /// What the ledger holds for one event and mapping.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub state: LedgerState,
     /// The recorded outcome, once `done`.
     pub outcome: Option<Outcome>,
+    /// The record it was written to, when known.
+    pub record_id: Option<String>,
 }
 
 impl Entry {
@@ -85,15 +87,16 @@ impl Ledger {
 
     /// The state and (when done) the outcome of an event for a mapping.
     pub fn entry(&self, key: &str, mapping: &str) -> Result<Option<Entry>, LedgerError> {
-        let row: Option<(String, Option<String>)> = self
+        let row: Option<(String, Option<String>, Option<String>)> = self
             .db
             .query_row(
-                "SELECT state, outcome FROM events WHERE org = ?3 AND key = ?1 AND mapping = ?2",
+                "SELECT state, outcome, record_id FROM events
+                 WHERE org = ?3 AND key = ?1 AND mapping = ?2",
                 params![key, mapping, self.org],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let Some((state, outcome)) = row else {
+        let Some((state, outcome, record_id)) = row else {
             return Ok(None);
         };
         let state = LedgerState::parse(&state).ok_or_else(|| unknown_word(0, &state))?;
@@ -101,7 +104,11 @@ impl Ledger {
             Some(o) => Some(Outcome::parse(&o).ok_or_else(|| unknown_word(1, &o))?),
             None => None,
         };
-        Ok(Some(Entry { state, outcome }))
+        Ok(Some(Entry {
+            state,
+            outcome,
+            record_id,
+        }))
     }
 
     /// Marks events as sent (a write carrying them is about to go out).
