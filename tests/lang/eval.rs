@@ -164,6 +164,45 @@ fn output_is_the_same_for_any_jobs_and_chunks() {
     }
 }
 
+/// A byte order mark at the start of the input is no part of the first event: the output is
+/// the one without it, however the input is cut and read.
+#[test]
+fn a_bom_at_the_start_of_the_input_is_skipped() {
+    let case = &cases()[0];
+    let plan = plan_of(case);
+    let events = std::fs::read(case.join("events.jsonl")).unwrap();
+    let eval = |chunks: Chunks<'_>, jobs: usize| {
+        let mut out = Vec::new();
+        let stats = eval_stream(&plan, chunks, &mut out, false, jobs).unwrap();
+        (String::from_utf8(out).unwrap(), counts(stats))
+    };
+    let want = eval(Chunks::from_bytes(&events), 1);
+    let first = "{\"line\":1,\"error\":{\"code\":\"MALFORMED_EVENT\"";
+    assert!(
+        !want.0.starts_with(first),
+        "the case's first line is an event"
+    );
+    let with_bom = [&b"\xef\xbb\xbf"[..], &events].concat();
+    for jobs in [1, 2] {
+        for size in [1, 4096] {
+            let what = format!("jobs {jobs}, chunk {size}");
+            let chunks = Chunks::from_bytes(&with_bom).with_size(size);
+            assert_eq!(eval(chunks, jobs), want, "{what}");
+            let read = Trickle {
+                data: &with_bom,
+                step: 1,
+            };
+            let chunks = Chunks::from_reader(read).with_size(size);
+            assert_eq!(eval(chunks, jobs), want, "{what}, read");
+        }
+    }
+    assert_eq!(
+        line_by_line(&plan, &with_bom, false),
+        want,
+        "the line reader"
+    );
+}
+
 #[test]
 fn read_and_write_errors_stop_the_work_and_are_returned() {
     let plan = plan_of(&cases()[0]);

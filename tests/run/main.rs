@@ -7,6 +7,7 @@ mod crash;
 mod delivery;
 mod dry_run;
 mod faults;
+mod input;
 mod parity;
 mod stream;
 mod vocabulary;

@@ -22,7 +22,7 @@ use crate::eval::{
     push_outcome_rest,
 };
 use crate::event::chunks::Chunks;
-use crate::event::jsonl::byte_lines;
+use crate::event::jsonl::{byte_lines, skip_bom};
 use crate::plan::Plan;
 
 /// How many evaluated chunks may wait for an earlier one before workers pause: bounds memory
@@ -78,9 +78,14 @@ fn work<W: Write>(
         let (scratch, result) = spare.take().unwrap_or_default();
         let mut scratch: Scratch<'_> = scratch.recycle();
         let mut result: EventResult<'_, '_> = result.recycle();
+        // A byte order mark can only start the input, so the first chunk.
+        let text = match chunk.seq {
+            0 => skip_bom(chunk.bytes()),
+            _ => chunk.bytes(),
+        };
         eval_chunk(
             evaluator,
-            chunk.bytes(),
+            text,
             explain,
             &mut scratch,
             &mut result,
