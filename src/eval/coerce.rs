@@ -15,26 +15,11 @@ pub(crate) fn to_field<'a>(v: Value<'a>, field: &plan::Field) -> Result<Value<'a
     if matches!(v, Value::Null) {
         return Ok(v);
     }
-    let mismatch = |v: &Value<'_>| {
-        Failure::new(
-            RunCode::TypeMismatch,
-            format!(
-                "{} is a {} field; got {} {}",
-                field.name,
-                t.as_str(),
-                article(v.type_name()),
-                v.type_name()
-            ),
-        )
-    };
     if matches!(v, Value::Object(_) | Value::Array(_)) && t != FieldType::AnyType {
-        return Err(mismatch(&v));
+        return Err(mismatch(&field.name, t, &v));
     }
     let out = if t.is_text() || matches!(t, FieldType::Reference | FieldType::Id) {
-        let s = match v {
-            Value::String(s) => s,
-            other => Cow::Owned(scalar_text(&other)),
-        };
+        let s = text(v);
         // A string no longer in bytes than the limit is within it in characters too.
         if field.length > 0
             && s.len() > field.length as usize
@@ -52,35 +37,9 @@ pub(crate) fn to_field<'a>(v: Value<'a>, field: &plan::Field) -> Result<Value<'a
         }
         Value::String(s)
     } else if t.is_numeric() {
-        match v {
-            Value::Number(_) => v,
-            Value::String(ref s) => {
-                let trimmed = s.trim();
-                let n = trimmed
-                    .parse::<i64>()
-                    .map(serde_json::Number::from)
-                    .ok()
-                    .or_else(|| {
-                        trimmed
-                            .parse::<f64>()
-                            .ok()
-                            .filter(|f| f.is_finite())
-                            .and_then(serde_json::Number::from_f64)
-                    });
-                match n {
-                    Some(n) => Value::Number(n),
-                    None => return Err(mismatch(&v)),
-                }
-            }
-            _ => return Err(mismatch(&v)),
-        }
+        number(v).map_err(|v| mismatch(&field.name, t, &v))?
     } else if t == FieldType::Boolean {
-        match v {
-            Value::Bool(_) => v,
-            Value::String(ref s) if s.eq_ignore_ascii_case("true") => Value::Bool(true),
-            Value::String(ref s) if s.eq_ignore_ascii_case("false") => Value::Bool(false),
-            _ => return Err(mismatch(&v)),
-        }
+        boolean(v).map_err(|v| mismatch(&field.name, t, &v))?
     } else if t == FieldType::Date {
         match v {
             Value::String(ref s) => {
@@ -102,7 +61,7 @@ pub(crate) fn to_field<'a>(v: Value<'a>, field: &plan::Field) -> Result<Value<'a
                     ));
                 }
             }
-            _ => return Err(mismatch(&v)),
+            _ => return Err(mismatch(&field.name, t, &v)),
         }
     } else if t == FieldType::Datetime {
         match v {
@@ -121,7 +80,7 @@ pub(crate) fn to_field<'a>(v: Value<'a>, field: &plan::Field) -> Result<Value<'a
                     ));
                 }
             }
-            _ => return Err(mismatch(&v)),
+            _ => return Err(mismatch(&field.name, t, &v)),
         }
     } else {
         v
@@ -129,19 +88,91 @@ pub(crate) fn to_field<'a>(v: Value<'a>, field: &plan::Field) -> Result<Value<'a
     Ok(out)
 }
 
-/// A matcher value: a string, number or boolean.
-pub(crate) fn matcher_value<'a>(v: Value<'a>, field: &str) -> Result<Value<'a>, Failure> {
-    match v {
-        Value::String(_) | Value::Number(_) | Value::Bool(_) => Ok(v),
-        other => Err(Failure::new(
+/// A matcher value, coerced to its field's type `t` as a written value is, so that the lookup
+/// quotes it as the field needs and compares it as Salesforce does: text for a text or Id field
+/// (the number `42` is `'42'`), a number for a numeric field (`"7"` is 7), a boolean for a
+/// checkbox. A value that cannot take the type fails this event alone (`TYPE_MISMATCH`), never
+/// the flush's lookup; objects and arrays match nothing (`UNSUPPORTED_MATCHER_TYPE`). Other
+/// types (dates, a field the schema does not know) pass as they are.
+pub(crate) fn matcher_value<'a>(
+    v: Value<'a>,
+    field: &str,
+    t: FieldType,
+) -> Result<Value<'a>, Failure> {
+    if !matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_)) {
+        return Err(Failure::new(
             RunCode::UnsupportedMatcherType,
             format!(
                 "the value for {field} is {} {}; matchers take text, numbers or booleans",
-                article(other.type_name()),
-                other.type_name()
+                article(v.type_name()),
+                v.type_name()
             ),
-        )),
+        ));
     }
+    if t.is_text() || matches!(t, FieldType::Reference | FieldType::Id) {
+        Ok(Value::String(text(v)))
+    } else if t.is_numeric() {
+        number(v).map_err(|v| mismatch(field, t, &v))
+    } else if t == FieldType::Boolean {
+        boolean(v).map_err(|v| mismatch(field, t, &v))
+    } else {
+        Ok(v)
+    }
+}
+
+/// A scalar as text: strings as they are, numbers and booleans as JSON writes them.
+fn text(v: Value<'_>) -> Cow<'_, str> {
+    match v {
+        Value::String(s) => s,
+        other => Cow::Owned(scalar_text(&other)),
+    }
+}
+
+/// A number, or text that reads as one (trimmed); anything else is given back.
+fn number(v: Value<'_>) -> Result<Value<'_>, Value<'_>> {
+    let Value::String(s) = &v else {
+        return match v {
+            Value::Number(_) => Ok(v),
+            other => Err(other),
+        };
+    };
+    let trimmed = s.trim();
+    let n = trimmed
+        .parse::<i64>()
+        .map(serde_json::Number::from)
+        .ok()
+        .or_else(|| {
+            trimmed
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .and_then(serde_json::Number::from_f64)
+        });
+    n.map(Value::Number).ok_or(v)
+}
+
+/// A boolean, or the text `true` or `false` (any case); anything else is given back.
+fn boolean(v: Value<'_>) -> Result<Value<'_>, Value<'_>> {
+    match v {
+        Value::Bool(_) => Ok(v),
+        Value::String(ref s) if s.eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
+        Value::String(ref s) if s.eq_ignore_ascii_case("false") => Ok(Value::Bool(false)),
+        other => Err(other),
+    }
+}
+
+/// `TYPE_MISMATCH`: `v` cannot be a value of `field`, of type `t`.
+fn mismatch(field: &str, t: FieldType, v: &Value<'_>) -> Failure {
+    Failure::new(
+        RunCode::TypeMismatch,
+        format!(
+            "{field} is {} {} field; got {} {}",
+            article(t.as_str()),
+            t.as_str(),
+            article(v.type_name()),
+            v.type_name()
+        ),
+    )
 }
 
 fn article(word: &str) -> &'static str {

@@ -8,6 +8,7 @@ mod delivery;
 mod dry_run;
 mod faults;
 mod input;
+mod matchers;
 mod parity;
 mod stream;
 mod vocabulary;

@@ -1,0 +1,178 @@
+//! Matchers at run time: values coerced to the matcher field's type (one bad value fails its
+//! own event, never the flush's lookup), ORed matchers that find a record if any of them
+//! does (an `Id` among them too), in one query per chunk.
+
+use serde_json::{Value, json};
+use sfmap::emulate::{Emulator, EmulatorConfig};
+use sfmap::outcome::Outcome;
+use sfmap::run::executor::{Options, Summary};
+use sfmap::run::ledger::Ledger;
+
+use crate::support::{identify, org, plan, records, run, seeded};
+
+async fn deliver(emu: &Emulator, src: &str, events: &[Value]) -> (Summary, Vec<Value>) {
+    let (summary, mut report) = run(
+        emu,
+        &plan(src),
+        events,
+        Options::default(),
+        Ledger::open(None).unwrap(),
+    )
+    .await;
+    report.sort_by_key(|r| r["line"].as_u64());
+    (summary, report)
+}
+
+/// `(outcome, error_code)` of each report line, in line order.
+fn outcomes(report: &[Value]) -> Vec<(&str, &str)> {
+    report
+        .iter()
+        .map(|r| {
+            (
+                r["outcome"].as_str().unwrap_or(""),
+                r["error_code"].as_str().unwrap_or(""),
+            )
+        })
+        .collect()
+}
+
+/// The queries the emulator answered since request `from`.
+fn queries(emu: &Emulator, from: usize) -> Vec<String> {
+    emu.requests()[from..]
+        .iter()
+        .filter(|r| r.path.contains("/query"))
+        .map(|r| r.path.clone())
+        .collect()
+}
+
+const LEAD_BY_EMAIL: &str = r#"
+mapping lead {
+  on identify
+  object Lead
+  upsert match Email = traits.email
+  fields {
+    LastName = "L"
+    Company  = "C"
+  }
+}
+"#;
+
+#[tokio::test]
+async fn the_emulator_rejects_a_number_for_a_text_field_in_a_query() {
+    let emu = org(EmulatorConfig::default()).await;
+    let e = emu
+        .query("SELECT Id FROM Lead WHERE Email IN ('a@x.com', 42)")
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("must be of type string"),
+        "as Salesforce does: {e}"
+    );
+}
+
+#[tokio::test]
+async fn a_number_for_a_text_matcher_is_text_and_fails_no_other_event() {
+    let emu = org(EmulatorConfig::default()).await;
+    let events: Vec<Value> = (0..1000)
+        .map(|i| {
+            let mut e = identify(i, &format!("user{i}@example.com"), json!({}));
+            if i == 500 {
+                e["traits"]["email"] = json!(42);
+            }
+            e
+        })
+        .collect();
+    let (summary, report) = deliver(&emu, LEAD_BY_EMAIL, &events).await;
+    assert_eq!(
+        summary.count(Outcome::Created),
+        999,
+        "{:?}",
+        outcomes(&report[..3])
+    );
+    assert_eq!(summary.count(Outcome::Failed), 1);
+    // Looked up and written as the text "42", which is no email address: Salesforce rejects
+    // that one record.
+    assert_eq!(
+        outcomes(&report[500..501]),
+        [("failed", "INVALID_EMAIL_ADDRESS")]
+    );
+    assert!(
+        report[500]["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("invalid email address: 42"),
+        "{}",
+        report[500]
+    );
+    assert_eq!(records(&emu, "Lead", &["Id"], "Email").len(), 999);
+}
+
+#[tokio::test]
+async fn matcher_values_take_the_field_type_or_fail_alone() {
+    let emu = org(seeded(&[
+        json!({"attributes": {"type": "Contact"}, "LastName": "Phone", "Phone": "42"}),
+        json!({"attributes": {"type": "Account"}, "Name": "Five", "NumberOfEmployees": 5}),
+        json!({"attributes": {"type": "Account"}, "Name": "Seven", "NumberOfEmployees": 7}),
+    ]))
+    .await;
+    let by_phone = r#"
+mapping contact {
+  on identify
+  object Contact
+  update match Phone = traits.phone
+  fields { Title = traits.title }
+}
+"#;
+    let (_, report) = deliver(
+        &emu,
+        by_phone,
+        &[identify(
+            1,
+            "x@x.com",
+            json!({"phone": 42, "title": "By number"}),
+        )],
+    )
+    .await;
+    assert_eq!(outcomes(&report), [("updated", "")], "{report:?}");
+    let contacts = records(&emu, "Contact", &["Phone", "Title"], "Phone");
+    assert_eq!(
+        serde_json::to_value(&contacts).unwrap(),
+        json!([{"Phone": "42", "Title": "By number"}])
+    );
+    let by_size = r#"
+mapping account {
+  on identify
+  object Account
+  update match NumberOfEmployees = traits.size
+  fields { Description = traits.title }
+}
+"#;
+    let events = [
+        identify(1, "a@x.com", json!({"size": 5, "title": "five"})),
+        identify(2, "b@x.com", json!({"size": "many", "title": "many"})),
+        identify(3, "c@x.com", json!({"size": "7", "title": "seven"})),
+        identify(4, "d@x.com", json!({"size": true, "title": "true"})),
+    ];
+    let (_, report) = deliver(&emu, by_size, &events).await;
+    assert_eq!(
+        outcomes(&report),
+        [
+            ("updated", ""),
+            ("failed", "TYPE_MISMATCH"),
+            ("updated", ""),
+            ("failed", "TYPE_MISMATCH")
+        ],
+        "{report:?}"
+    );
+    assert_eq!(
+        report[1]["error_message"],
+        "NumberOfEmployees is an int field; got a string"
+    );
+    let accounts = records(&emu, "Account", &["Name", "Description"], "Name");
+    assert_eq!(
+        serde_json::to_value(&accounts).unwrap(),
+        json!([
+            {"Name": "Five", "Description": "five"},
+            {"Name": "Seven", "Description": "seven"}
+        ])
+    );
+}
