@@ -176,3 +176,69 @@ mapping account {
         ])
     );
 }
+
+const CONTACT_BY_ID_OR_EMAIL: &str = r#"
+mapping contact {
+  on identify
+  object Contact
+  update match Id = traits.sfid or Email = traits.email
+  fields { Title = traits.title }
+}
+"#;
+
+fn contact(last: &str, email: &str) -> Value {
+    json!({"attributes": {"type": "Contact"}, "LastName": last, "Email": email})
+}
+
+#[tokio::test]
+async fn an_or_of_matchers_finds_the_record_if_any_matcher_does() {
+    let emu = org(seeded(&[contact("A", "a@x.com"), contact("B", "b@x.com")])).await;
+    let ids = records(&emu, "Contact", &["Id"], "LastName");
+    let (a, b) = (
+        ids[0]["Id"].as_str().unwrap(),
+        ids[1]["Id"].as_str().unwrap(),
+    );
+    let event = |n: usize, sfid: Option<&str>, email: &str, title: &str| {
+        let mut e = identify(n, email, json!({"title": title}));
+        if let Some(id) = sfid {
+            e["traits"]["sfid"] = json!(id);
+        }
+        e
+    };
+    let events = [
+        // Found by its Id, though the email differs.
+        event(1, Some(a), "new@x.com", "by id"),
+        // Found by email, no Id given; the Id in its 15-character form finds it too.
+        event(2, None, "B@X.COM", "by email"),
+        event(3, Some(&b[..15]), "other@x.com", "by id15"),
+        // The Id finds one record, the email another: the match is not unique.
+        event(4, Some(a), "b@x.com", "two"),
+        // No record has this Id or this email.
+        event(5, Some("0030000000zzzzz"), "none@x.com", "none"),
+        event(6, Some("123"), "a@x.com", "bad id"),
+    ];
+    let (_, report) = deliver(&emu, CONTACT_BY_ID_OR_EMAIL, &events).await;
+    assert_eq!(
+        outcomes(&report),
+        [
+            ("updated", ""),
+            ("updated", ""),
+            ("updated", ""),
+            ("failed", "MULTIPLE_MATCHES"),
+            ("failed", "NOT_FOUND"),
+            ("failed", "MALFORMED_ID"),
+        ],
+        "{report:?}"
+    );
+    assert_eq!(report[0]["record_id"], a);
+    assert_eq!(report[1]["record_id"], b);
+    assert_eq!(report[2]["record_id"], b);
+    let contacts = records(&emu, "Contact", &["Email", "Title"], "LastName");
+    assert_eq!(
+        serde_json::to_value(&contacts).unwrap(),
+        json!([
+            {"Email": "a@x.com", "Title": "by id"},
+            {"Email": "b@x.com", "Title": "by id15"}
+        ])
+    );
+}
