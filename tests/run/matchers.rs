@@ -217,6 +217,7 @@ async fn an_or_of_matchers_finds_the_record_if_any_matcher_does() {
         event(5, Some("0030000000zzzzz"), "none@x.com", "none"),
         event(6, Some("123"), "a@x.com", "bad id"),
     ];
+    let from = emu.requests().len();
     let (_, report) = deliver(&emu, CONTACT_BY_ID_OR_EMAIL, &events).await;
     assert_eq!(
         outcomes(&report),
@@ -241,4 +242,65 @@ async fn an_or_of_matchers_finds_the_record_if_any_matcher_does() {
             {"Email": "b@x.com", "Title": "by id15"}
         ])
     );
+    // The Ids and the emails are looked up together: one query for the flush.
+    assert_eq!(queries(&emu, from).len(), 1, "{:?}", queries(&emu, from));
+}
+
+#[tokio::test]
+async fn an_or_of_two_matchers_costs_one_query_per_flush() {
+    let emu = org(seeded(&[
+        json!({"attributes": {"type": "Lead"}, "LastName": "E", "Company": "C", "Email": "user1@example.com"}),
+        json!({"attributes": {"type": "Lead"}, "LastName": "P", "Company": "C", "Phone": "+1 2"}),
+    ]))
+    .await;
+    let by_email_or_phone = r#"
+mapping lead {
+  on identify
+  object Lead
+  upsert match Email = traits.email or Phone = traits.phone
+  fields {
+    LastName = "L"
+    Company  = "C"
+    Title    = traits.title
+  }
+}
+"#;
+    let events: Vec<Value> = (0..300)
+        .map(|i| {
+            identify(
+                i,
+                &format!("user{i}@example.com"),
+                json!({"phone": format!("+1 {i}"), "title": format!("t{i}")}),
+            )
+        })
+        .collect();
+    let from = emu.requests().len();
+    let (summary, report) = deliver(&emu, by_email_or_phone, &events).await;
+    assert_eq!(summary.count(Outcome::Failed), 0, "{:?}", outcomes(&report));
+    // user1 is found by its email, "+1 2" by its phone; the other 298 are created.
+    assert_eq!(summary.count(Outcome::Updated), 2);
+    assert_eq!(summary.count(Outcome::Created), 298);
+    let calls: Vec<String> = emu.requests()[from..]
+        .iter()
+        .filter(|r| r.api)
+        .map(|r| {
+            let path = r.path.split('?').next().unwrap();
+            format!(
+                "{} {}",
+                r.method,
+                path.trim_start_matches("/services/data/v62.0/")
+            )
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "GET query",
+            "POST composite/sobjects",
+            "POST composite/sobjects",
+            "PATCH composite/sobjects"
+        ],
+        "one lookup for both matchers, then the writes"
+    );
+    assert_eq!(records(&emu, "Lead", &["Id"], "Email").len(), 300);
 }
