@@ -19,7 +19,7 @@ use crate::outcome::RunCode;
 use crate::plan::{self, EVENT_SLOT, MESSAGE_ID_SLOT, Plan, Strategy, TYPE_SLOT};
 use crate::syntax::ast::{EventType, Join, OpKind};
 
-pub use output::{push_jsonl, push_line_start, push_malformed_rest, push_outcome_rest};
+pub use output::{push_jsonl, push_line_start, push_outcome_rest, push_unreadable_rest};
 
 /// Evaluates events against one plan. Cheap to share between threads (`&Evaluator`).
 pub struct Evaluator<'p> {

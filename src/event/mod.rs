@@ -36,7 +36,7 @@ pub(crate) mod special;
 pub mod value;
 
 pub use path::{EventPath, Segment};
-pub use reader::{ReadError, ReadOut, ReadPlan};
+pub use reader::{ReadError, ReadErrorKind, ReadOut, ReadPlan};
 pub use value::Value;
 
 #[cfg(test)]

@@ -67,6 +67,7 @@ use serde_json::Number;
 use super::path::{EventPath, Segment};
 use super::special::{find_special, special_bits16};
 use super::value::Value;
+use crate::outcome::RunCode;
 
 /// serde_json stops at 128 levels of nesting; we accept exactly what it accepts.
 const MAX_DEPTH: u32 = 127;
@@ -82,6 +83,27 @@ pub struct ReadError {
     pub offset: usize,
     /// What is wrong, in plain words.
     pub message: String,
+    /// Whether the text is not JSON, or is but holds a number the plan cannot read.
+    pub kind: ReadErrorKind,
+}
+
+/// The two ways an event cannot be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadErrorKind {
+    /// Not a JSON object: a syntax error, a bare value, nesting too deep.
+    Malformed,
+    /// Valid JSON, but a number the plan reads is beyond a double's range (`1e400`).
+    NumberOutOfRange,
+}
+
+impl ReadError {
+    /// The runtime code the event fails with.
+    pub fn code(&self) -> RunCode {
+        match self.kind {
+            ReadErrorKind::Malformed => RunCode::MalformedEvent,
+            ReadErrorKind::NumberOutOfRange => RunCode::NumberOutOfRange,
+        }
+    }
 }
 
 /// Where one read puts its results. Reuse it between events: [`ReadPlan::read`] clears it.
@@ -418,9 +440,14 @@ impl ReadPlan {
         out.full = None;
         if let Err((offset, message)) = self.scan(json, &mut out.slots) {
             out.slots.iter_mut().for_each(|s| *s = None);
+            let kind = match message {
+                OUT_OF_RANGE => ReadErrorKind::NumberOutOfRange,
+                _ => ReadErrorKind::Malformed,
+            };
             return Err(ReadError {
                 offset,
                 message: message.to_owned(),
+                kind,
             });
         }
         if self.want_full_event {
@@ -428,6 +455,7 @@ impl ReadPlan {
             let full = serde_json::from_str(json).map_err(|_| ReadError {
                 offset: 0,
                 message: "the event could not be read as JSON".to_owned(),
+                kind: ReadErrorKind::Malformed,
             })?;
             out.full = Some(full);
         }
@@ -1317,6 +1345,14 @@ mod tests {
         assert_eq!(read(&["x"], false, &long), Err((5, out_of_range.clone())));
         // The whole event is read: every number is.
         assert_eq!(read(&["c"], true, doc), Err((21, out_of_range)));
+        let e = ReadPlan::new(&paths(&["big"]), false)
+            .read(doc, &mut ReadOut::new())
+            .unwrap_err();
+        assert_eq!(e.code(), RunCode::NumberOutOfRange);
+        let e = ReadPlan::new(&paths(&["big"]), false)
+            .read("{\"big\":1e}", &mut ReadOut::new())
+            .unwrap_err();
+        assert_eq!(e.code(), RunCode::MalformedEvent);
     }
 
     #[test]

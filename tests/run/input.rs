@@ -150,7 +150,7 @@ async fn a_number_beyond_a_double_fails_only_where_it_is_read() {
         "{report:?}"
     );
     let failed = report.iter().find(|r| r["line"] == 2).unwrap();
-    assert_eq!(failed["error_code"], "MALFORMED_EVENT", "{report:?}");
+    assert_eq!(failed["error_code"], "NUMBER_OUT_OF_RANGE", "{report:?}");
     assert_eq!(
         failed["error_message"],
         "number out of range for a 64-bit float (at byte 73)"

@@ -18,11 +18,13 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 
 use super::Stats;
 use crate::eval::{
-    Evaluator, EventResult, Outcome, Scratch, push_line_start, push_malformed_rest,
-    push_outcome_rest,
+    Evaluator, EventResult, Outcome, Scratch, push_line_start, push_outcome_rest,
+    push_unreadable_rest,
 };
+use crate::event::ReadErrorKind;
 use crate::event::chunks::Chunks;
 use crate::event::jsonl::{byte_lines, skip_bom};
+use crate::outcome::RunCode;
 use crate::plan::Plan;
 
 /// How many evaluated chunks may wait for an earlier one before workers pause: bounds memory
@@ -33,7 +35,7 @@ const MAX_WAITING: usize = 64;
 
 /// Evaluates a JSONL stream into JSONL output on `jobs` threads (at least one) and returns the
 /// counts. Lines that cannot be read are reported on standard error, in input order, and as
-/// `MALFORMED_EVENT` lines in the output; the rest go on. A read or write error stops the work
+/// `MALFORMED_EVENT` (or `NUMBER_OUT_OF_RANGE`) lines in the output; the rest go on. A read or write error stops the work
 /// and is returned; what was written before it is the start of the full output. The output is
 /// flushed after each chunk of a reader that had no more to give at once (see
 /// [`Chunk::caught_up`](crate::event::chunks::Chunk::caught_up)).
@@ -127,7 +129,7 @@ fn eval_chunk<'p, 'a>(
         let (line, event) = match next {
             Ok(ok) => ok,
             Err(e) => {
-                done.malformed(e.line, "", e.to_string());
+                done.malformed(e.line, "", RunCode::MalformedEvent, e.to_string());
                 continue;
             }
         };
@@ -143,7 +145,13 @@ fn eval_chunk<'p, 'a>(
                     done.ends.push((line, done.text.len()));
                 }
             }
-            Err(e) => done.malformed(line, "malformed event: ", e.to_string()),
+            Err(e) => {
+                let what = match e.kind {
+                    ReadErrorKind::Malformed => "malformed event: ",
+                    ReadErrorKind::NumberOutOfRange => "",
+                };
+                done.malformed(line, what, e.code(), e.to_string());
+            }
         }
     }
     done.lines = lines;
@@ -170,9 +178,10 @@ struct Evaluated {
 impl Evaluated {
     /// A line that could not be read: an error line in the output and a note for standard
     /// error (`line N: {what}{message}`).
-    fn malformed(&mut self, line: usize, what: &'static str, message: String) {
+    /// A line that could not be read: `code` says why (counted as malformed).
+    fn malformed(&mut self, line: usize, what: &'static str, code: RunCode, message: String) {
         self.stats.malformed += 1;
-        push_malformed_rest(&mut self.text, &message);
+        push_unreadable_rest(&mut self.text, code, &message);
         self.ends.push((line, self.text.len()));
         self.notes.push((line, what, message));
     }
