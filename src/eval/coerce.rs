@@ -7,6 +7,7 @@ use super::expr::{Failure, scalar_text};
 use crate::event::value::Value;
 use crate::outcome::RunCode;
 use crate::plan;
+use crate::salesforce::soql;
 use crate::schema::FieldType;
 
 /// Coerces a value for a field. `Value::Null` passes through (it clears the field).
@@ -41,28 +42,7 @@ pub(crate) fn to_field<'a>(v: Value<'a>, field: &plan::Field) -> Result<Value<'a
     } else if t == FieldType::Boolean {
         boolean(v).map_err(|v| mismatch(&field.name, t, &v))?
     } else if t == FieldType::Date {
-        match v {
-            Value::String(ref s) => {
-                if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() {
-                    v
-                } else if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(s) {
-                    Value::String(Cow::Owned(
-                        dt.with_timezone(&chrono::Utc)
-                            .format("%Y-%m-%d")
-                            .to_string(),
-                    ))
-                } else {
-                    return Err(Failure::new(
-                        RunCode::InvalidDate,
-                        format!(
-                            "{} is a date field; {s:?} is not a date (use to_date())",
-                            field.name
-                        ),
-                    ));
-                }
-            }
-            _ => return Err(mismatch(&field.name, t, &v)),
-        }
+        date(v, &field.name)?
     } else if t == FieldType::Datetime {
         match v {
             Value::String(ref s) => {
@@ -91,9 +71,10 @@ pub(crate) fn to_field<'a>(v: Value<'a>, field: &plan::Field) -> Result<Value<'a
 /// A matcher value, coerced to its field's type `t` as a written value is, so that the lookup
 /// quotes it as the field needs and compares it as Salesforce does: text for a text or Id field
 /// (the number `42` is `'42'`), a number for a numeric field (`"7"` is 7), a boolean for a
-/// checkbox. A value that cannot take the type fails this event alone (`TYPE_MISMATCH`), never
-/// the flush's lookup; objects and arrays match nothing (`UNSUPPORTED_MATCHER_TYPE`). Other
-/// types (dates, a field the schema does not know) pass as they are.
+/// checkbox, a `YYYY-MM-DD` date for a date field. A value that cannot take the type fails this
+/// event alone (`TYPE_MISMATCH`, `INVALID_DATE`), never the flush's lookup; objects and arrays
+/// match nothing (`UNSUPPORTED_MATCHER_TYPE`). Other types (datetimes, a field the schema does
+/// not know) pass as they are.
 pub(crate) fn matcher_value<'a>(
     v: Value<'a>,
     field: &str,
@@ -115,9 +96,40 @@ pub(crate) fn matcher_value<'a>(
         number(v).map_err(|v| mismatch(field, t, &v))
     } else if t == FieldType::Boolean {
         boolean(v).map_err(|v| mismatch(field, t, &v))
+    } else if t == FieldType::Date {
+        // The lookup writes a date bare, as SOQL compares dates: only its plain form goes there.
+        match date(v, field)? {
+            Value::String(s) if !soql::is_date_literal(&s) => Err(invalid_date(field, &s)),
+            d => Ok(d),
+        }
     } else {
         Ok(v)
     }
+}
+
+/// A date: `YYYY-MM-DD` as it is, an RFC 3339 datetime as its UTC date; anything else fails.
+fn date<'a>(v: Value<'a>, field: &str) -> Result<Value<'a>, Failure> {
+    let Value::String(s) = &v else {
+        return Err(mismatch(field, FieldType::Date, &v));
+    };
+    if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() {
+        return Ok(v);
+    }
+    match chrono::DateTime::parse_from_rfc3339(s) {
+        Ok(dt) => Ok(Value::String(Cow::Owned(
+            dt.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%d")
+                .to_string(),
+        ))),
+        Err(_) => Err(invalid_date(field, s)),
+    }
+}
+
+fn invalid_date(field: &str, s: &str) -> Failure {
+    Failure::new(
+        RunCode::InvalidDate,
+        format!("{field} is a date field; {s:?} is not a date (use to_date())"),
+    )
 }
 
 /// A scalar as text: strings as they are, numbers and booleans as JSON writes them.

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::flush::{Found, Op};
 use crate::plan::Mapping;
 use crate::salesforce::{Client, SfError, soql};
+use crate::schema::FieldType;
 use crate::syntax::ast::Join;
 
 /// The longest WHERE clause sent in one query: the whole query must stay well under the
@@ -37,7 +38,12 @@ pub fn queries(mapping: &Mapping, ops: &[Op], extra: &[String]) -> Vec<String> {
     };
     let terms: Vec<(&str, Vec<String>)> = searched
         .into_iter()
-        .map(|field| (field, distinct_literals(field, ops)))
+        .map(|field| {
+            (
+                field,
+                distinct_literals(field, field_type(mapping, field), ops),
+            )
+        })
         .collect();
     where_chunks(&terms, MAX_WHERE_LEN)
         .into_iter()
@@ -45,21 +51,35 @@ pub fn queries(mapping: &Mapping, ops: &[Op], extra: &[String]) -> Vec<String> {
         .collect()
 }
 
+fn field_type(mapping: &Mapping, field: &str) -> FieldType {
+    let matcher = mapping.matchers.iter().find(|m| m.field == field);
+    matcher.map_or(FieldType::Other, |m| m.field_type)
+}
+
 /// The distinct SOQL literals of one matcher field's values, in event order.
-fn distinct_literals(field: &str, ops: &[Op]) -> Vec<String> {
+fn distinct_literals(field: &str, t: FieldType, ops: &[Op]) -> Vec<String> {
     let mut literals: Vec<String> = Vec::new();
     for (_, v) in ops
         .iter()
         .flat_map(|op| &op.matchers)
         .filter(|(f, _)| f == field)
     {
-        if let Ok(l) = soql::literal(v) {
+        if let Ok(l) = matcher_literal(v, t) {
             if !literals.contains(&l) {
                 literals.push(l);
             }
         }
     }
     literals
+}
+
+/// A matcher value as a SOQL literal for a field of type `t`: a date bare (`1990-05-01`), as
+/// SOQL compares dates; anything else as [`soql::literal`] writes it.
+fn matcher_literal(v: &Value, t: FieldType) -> Result<String, soql::LiteralError> {
+    match v {
+        Value::String(s) if t == FieldType::Date && soql::is_date_literal(s) => Ok(s.clone()),
+        _ => soql::literal(v),
+    }
 }
 
 /// WHERE clauses of at most `max_len` characters (but for a single literal longer than that)
@@ -151,7 +171,22 @@ pub async fn find(
 
 #[cfg(test)]
 mod tests {
-    use super::where_chunks;
+    use super::{matcher_literal, where_chunks};
+    use crate::schema::FieldType;
+    use serde_json::json;
+
+    #[test]
+    fn a_date_goes_bare_only_in_its_plain_form() {
+        let lit = |v, t| matcher_literal(&v, t).unwrap();
+        assert_eq!(lit(json!("1990-05-01"), FieldType::Date), "1990-05-01");
+        assert_eq!(lit(json!("1990-05-01"), FieldType::String), "'1990-05-01'");
+        for odd in ["+1990-05-01", "1990-05-01 OR Id != null", "1990-5-01"] {
+            assert_eq!(
+                lit(json!(odd), FieldType::Date),
+                crate::salesforce::soql::quote(odd)
+            );
+        }
+    }
 
     #[test]
     fn chunks_stay_under_the_limit() {

@@ -304,3 +304,43 @@ mapping lead {
     );
     assert_eq!(records(&emu, "Lead", &["Id"], "Email").len(), 300);
 }
+
+#[tokio::test]
+async fn a_date_matcher_is_a_date_literal_and_a_non_date_fails_alone() {
+    let emu = org(seeded(&[json!({
+        "attributes": {"type": "Contact"}, "LastName": "Born", "Birthdate": "1990-05-01"
+    })]))
+    .await;
+    let by_birthdate = r#"
+mapping contact {
+  on identify
+  object Contact
+  update match Birthdate = traits.born
+  fields { Title = traits.title }
+}
+"#;
+    let events = [
+        identify(
+            1,
+            "a@x.com",
+            json!({"born": "1990-05-01", "title": "by date"}),
+        ),
+        identify(2, "b@x.com", json!({"born": "May 1st", "title": "no date"})),
+        identify(3, "c@x.com", json!({"born": 1990, "title": "a number"})),
+    ];
+    let (_, report) = deliver(&emu, by_birthdate, &events).await;
+    assert_eq!(
+        outcomes(&report),
+        [
+            ("updated", ""),
+            ("failed", "INVALID_DATE"),
+            ("failed", "TYPE_MISMATCH")
+        ],
+        "{report:?}"
+    );
+    let contacts = records(&emu, "Contact", &["Birthdate", "Title"], "LastName");
+    assert_eq!(
+        serde_json::to_value(&contacts).unwrap(),
+        json!([{"Birthdate": "1990-05-01", "Title": "by date"}])
+    );
+}
