@@ -194,3 +194,65 @@ fn article(word: &str) -> &'static str {
         "a"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn coerced(v: serde_json::Value, t: FieldType) -> Result<serde_json::Value, RunCode> {
+        matcher_value(Value::from_json(&v), "F", t)
+            .map(|v| v.to_json())
+            .map_err(|f| f.code)
+    }
+
+    #[test]
+    fn matcher_values_take_the_field_type() {
+        for t in [
+            FieldType::Email,
+            FieldType::Phone,
+            FieldType::String,
+            FieldType::Id,
+        ] {
+            assert_eq!(coerced(json!(42), t), Ok(json!("42")), "{t:?}");
+            assert_eq!(coerced(json!(true), t), Ok(json!("true")), "{t:?}");
+            assert_eq!(coerced(json!("a@x.com"), t), Ok(json!("a@x.com")), "{t:?}");
+        }
+        assert_eq!(coerced(json!(" 7 "), FieldType::Int), Ok(json!(7)));
+        assert_eq!(coerced(json!("2.5"), FieldType::Double), Ok(json!(2.5)));
+        assert_eq!(
+            coerced(json!("many"), FieldType::Int),
+            Err(RunCode::TypeMismatch)
+        );
+        assert_eq!(
+            coerced(json!(false), FieldType::Int),
+            Err(RunCode::TypeMismatch)
+        );
+        assert_eq!(coerced(json!("TRUE"), FieldType::Boolean), Ok(json!(true)));
+        assert_eq!(
+            coerced(json!(1), FieldType::Boolean),
+            Err(RunCode::TypeMismatch)
+        );
+        assert_eq!(
+            coerced(json!("1990-05-01"), FieldType::Date),
+            Ok(json!("1990-05-01"))
+        );
+        assert_eq!(
+            coerced(json!("1990-05-01T23:30:00-02:00"), FieldType::Date),
+            Ok(json!("1990-05-02"))
+        );
+        assert_eq!(
+            coerced(json!("+1990-05-01"), FieldType::Date),
+            Err(RunCode::InvalidDate)
+        );
+        assert_eq!(
+            coerced(json!("May 1"), FieldType::Date),
+            Err(RunCode::InvalidDate)
+        );
+        assert_eq!(coerced(json!(42), FieldType::Other), Ok(json!(42)));
+        assert_eq!(
+            coerced(json!({"a": 1}), FieldType::String),
+            Err(RunCode::UnsupportedMatcherType)
+        );
+    }
+}
