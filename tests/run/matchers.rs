@@ -344,3 +344,35 @@ mapping contact {
         json!([{"Birthdate": "1990-05-01", "Title": "by date"}])
     );
 }
+
+#[tokio::test]
+async fn a_lookup_field_matcher_that_is_no_record_id_fails_alone() {
+    let emu = org(seeded(&[contact("C", "c@x.com")])).await;
+    let owner = records(&emu, "Contact", &["OwnerId"], "LastName")[0]["OwnerId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let by_owner = r#"
+mapping contact {
+  on identify
+  object Contact
+  update match OwnerId = traits.owner
+  fields { Title = traits.title }
+}
+"#;
+    let events = [
+        identify(1, "a@x.com", json!({"owner": owner, "title": "found"})),
+        identify(2, "b@x.com", json!({"owner": "user-42", "title": "no id"})),
+    ];
+    let (_, report) = deliver(&emu, by_owner, &events).await;
+    assert_eq!(
+        outcomes(&report),
+        [("updated", ""), ("failed", "MALFORMED_ID")],
+        "{report:?}"
+    );
+    let contacts = records(&emu, "Contact", &["Title"], "LastName");
+    assert_eq!(
+        serde_json::to_value(&contacts).unwrap(),
+        json!([{"Title": "found"}])
+    );
+}
