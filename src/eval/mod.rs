@@ -20,7 +20,7 @@ use crate::outcome::RunCode;
 use crate::plan::{self, EVENT_SLOT, MESSAGE_ID_SLOT, Plan, Strategy, TYPE_SLOT};
 use crate::syntax::ast::{EventType, Join, OpKind};
 
-pub use output::{push_jsonl, push_line_start, push_malformed_rest, push_outcome_rest};
+pub use output::{push_jsonl, push_line_start, push_outcome_rest, push_unreadable_rest};
 pub use stream::{Stats, eval_stream};
 
 /// Evaluates events against one plan. Cheap to share between threads (`&Evaluator`).
@@ -224,7 +224,12 @@ impl<'p> Evaluator<'p> {
                     Some(v) => FieldValue::Lookup {
                         relationship,
                         field: ext,
-                        value: coerce::matcher_value(v.into_owned(), &field.name)?,
+                        // The parent's key field type is not in the plan: the value goes as it is.
+                        value: coerce::matcher_value(
+                            v.into_owned(),
+                            &field.name,
+                            crate::schema::FieldType::Other,
+                        )?,
                     },
                 },
                 other => match ctx.eval(other)? {
@@ -293,16 +298,9 @@ impl<'p> Evaluator<'p> {
         for (n, m) in mapping.matchers.iter().enumerate() {
             match ctx.eval(&m.value)? {
                 Some(v) if !v.is_null() => {
-                    let v = coerce::matcher_value(v.into_owned(), &m.field)?;
-                    if mapping.strategy == Strategy::ById {
-                        if let Value::String(s) = &v {
-                            if let Err(e) = crate::schema::sfid::validate(s) {
-                                return Err(expr::Failure::new(
-                                    RunCode::MalformedId,
-                                    format!("matcher Id {s:?} is not a record Id: {e}"),
-                                ));
-                            }
-                        }
+                    let v = coerce::matcher_value(v.into_owned(), &m.field, m.field_type)?;
+                    if addresses_a_record(mapping, m) {
+                        check_record_id(&m.field, &v)?;
                     }
                     out.push((m.field.as_str(), v));
                 }
@@ -329,6 +327,27 @@ impl<'p> Evaluator<'p> {
         }
         Ok(out)
     }
+}
+
+/// Whether the matcher's value is a record Id: an `Id` or lookup field, or the `Id` a by-Id
+/// mapping addresses. A lookup query with a value that is not one would fail as a whole.
+fn addresses_a_record(mapping: &plan::Mapping, m: &plan::Matcher) -> bool {
+    mapping.strategy == Strategy::ById
+        || matches!(
+            m.field_type,
+            crate::schema::FieldType::Id | crate::schema::FieldType::Reference
+        )
+}
+
+/// `MALFORMED_ID` unless a matcher's text value is a record Id.
+fn check_record_id(field: &str, v: &Value<'_>) -> Result<(), expr::Failure> {
+    let Value::String(s) = v else { return Ok(()) };
+    crate::schema::sfid::validate(s).map_err(|e| {
+        expr::Failure::new(
+            RunCode::MalformedId,
+            format!("matcher {field} {s:?} is not a record Id: {e}"),
+        )
+    })
 }
 
 /// Adds the spread's remaining keys as fields.

@@ -6,6 +6,7 @@
 
 use super::json_write::{self as json, key};
 use super::{EventResult, FieldValue, Outcome};
+use crate::outcome::RunCode;
 
 /// Appends one event's outcomes as JSON lines to `buf`.
 pub fn push_jsonl(buf: &mut Vec<u8>, line: usize, result: &EventResult<'_, '_>) {
@@ -16,7 +17,7 @@ pub fn push_jsonl(buf: &mut Vec<u8>, line: usize, result: &EventResult<'_, '_>) 
 }
 
 /// The start of every output line: `{"line":N`. The rest of the line comes from
-/// [`push_outcome_rest`] or [`push_malformed_rest`]; they are apart so that a line's number
+/// [`push_outcome_rest`] or [`push_unreadable_rest`]; they are apart so that a line's number
 /// can be put in front of text written before that number was known (`eval` on threads).
 pub fn push_line_start(buf: &mut Vec<u8>, line: usize) {
     buf.extend_from_slice(b"{\"line\":");
@@ -89,10 +90,12 @@ pub fn push_outcome_rest(
     buf.extend_from_slice(b"}\n");
 }
 
-/// The rest of the line of an event that could not be read, after its number: a
-/// `MALFORMED_EVENT` error with `message`.
-pub fn push_malformed_rest(buf: &mut Vec<u8>, message: &str) {
-    buf.extend_from_slice(b",\"error\":{\"code\":\"MALFORMED_EVENT\",\"message\":");
+/// The rest of the line of an event that could not be read, after its number: an error with
+/// `code` (`MALFORMED_EVENT`, `NUMBER_OUT_OF_RANGE`) and `message`.
+pub fn push_unreadable_rest(buf: &mut Vec<u8>, code: RunCode, message: &str) {
+    buf.extend_from_slice(b",\"error\":{\"code\":");
+    json::str(buf, code.as_str());
+    buf.extend_from_slice(b",\"message\":");
     json::str(buf, message);
     buf.extend_from_slice(b"}}\n");
 }

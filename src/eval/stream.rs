@@ -17,11 +17,13 @@ use std::io::{self, Write};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 use super::{
-    Evaluator, EventResult, Outcome, Scratch, push_line_start, push_malformed_rest,
-    push_outcome_rest,
+    Evaluator, EventResult, Outcome, Scratch, push_line_start, push_outcome_rest,
+    push_unreadable_rest,
 };
+use crate::event::ReadErrorKind;
 use crate::event::chunks::Chunks;
-use crate::event::jsonl::byte_lines;
+use crate::event::jsonl::{byte_lines, skip_bom};
+use crate::outcome::RunCode;
 use crate::plan::Plan;
 
 /// What a stream held: events (input lines, malformed ones included), record operations,
@@ -51,7 +53,7 @@ const MAX_WAITING: usize = 64;
 
 /// Evaluates a JSONL stream into JSONL output on `jobs` threads (at least one) and returns the
 /// counts. Lines that cannot be read are reported on standard error, in input order, and as
-/// `MALFORMED_EVENT` lines in the output; the rest go on. A read or write error stops the work
+/// `MALFORMED_EVENT` (or `NUMBER_OUT_OF_RANGE`) lines in the output; the rest go on. A read or write error stops the work
 /// and is returned; what was written before it is the start of the full output. The output is
 /// flushed after each chunk of a reader that had no more to give at once (see
 /// [`Chunk::caught_up`](crate::event::chunks::Chunk::caught_up)).
@@ -96,9 +98,14 @@ fn work<W: Write>(
         let (scratch, result) = spare.take().unwrap_or_default();
         let mut scratch: Scratch<'_> = scratch.recycle();
         let mut result: EventResult<'_, '_> = result.recycle();
+        // A byte order mark can only start the input, so the first chunk.
+        let text = match chunk.seq {
+            0 => skip_bom(chunk.bytes()),
+            _ => chunk.bytes(),
+        };
         eval_chunk(
             evaluator,
-            chunk.bytes(),
+            text,
             explain,
             &mut scratch,
             &mut result,
@@ -140,7 +147,7 @@ fn eval_chunk<'p, 'a>(
         let (line, event) = match next {
             Ok(ok) => ok,
             Err(e) => {
-                done.malformed(e.line, "", e.to_string());
+                done.malformed(e.line, "", RunCode::MalformedEvent, e.to_string());
                 continue;
             }
         };
@@ -156,7 +163,13 @@ fn eval_chunk<'p, 'a>(
                     done.ends.push((line, done.text.len()));
                 }
             }
-            Err(e) => done.malformed(line, "malformed event: ", e.to_string()),
+            Err(e) => {
+                let what = match e.kind {
+                    ReadErrorKind::Malformed => "malformed event: ",
+                    ReadErrorKind::NumberOutOfRange => "",
+                };
+                done.malformed(line, what, e.code(), e.to_string());
+            }
         }
     }
     done.lines = lines;
@@ -183,9 +196,10 @@ struct Evaluated {
 impl Evaluated {
     /// A line that could not be read: an error line in the output and a note for standard
     /// error (`line N: {what}{message}`).
-    fn malformed(&mut self, line: usize, what: &'static str, message: String) {
+    /// A line that could not be read: `code` says why (counted as malformed).
+    fn malformed(&mut self, line: usize, what: &'static str, code: RunCode, message: String) {
         self.stats.malformed += 1;
-        push_malformed_rest(&mut self.text, &message);
+        push_unreadable_rest(&mut self.text, code, &message);
         self.ends.push((line, self.text.len()));
         self.notes.push((line, what, message));
     }

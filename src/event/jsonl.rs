@@ -2,6 +2,8 @@
 //!
 //! Blank lines (empty or only spaces, tabs and `\r`) are skipped but still counted, so a line
 //! number always matches what an editor shows. A trailing `\r` (Windows line ends) is removed.
+//! A UTF-8 byte order mark at the start of the input (Notepad and Excel write one) is skipped:
+//! it belongs to the file, not to its first event. Elsewhere it is part of the line.
 //! [`LineReader`] reuses one buffer for every line, so reading a stream allocates nothing per
 //! line; it cannot be an `Iterator` because each line borrows that buffer.
 //!
@@ -18,12 +20,21 @@ pub struct Lines<'a> {
     line_no: usize,
 }
 
-/// Iterates over the non-blank lines of `text`.
+/// Iterates over the non-blank lines of `text`, the whole input.
 pub fn lines(text: &str) -> Lines<'_> {
     Lines {
-        rest: text,
+        rest: text.strip_prefix('\u{feff}').unwrap_or(text),
         line_no: 0,
     }
+}
+
+/// The UTF-8 encoding of U+FEFF, the byte order mark.
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// `input` without the byte order mark it may start with. Only for the start of an input (the
+/// first chunk of a file, say): a BOM anywhere else is part of its line.
+pub fn skip_bom(input: &[u8]) -> &[u8] {
+    input.strip_prefix(BOM).unwrap_or(input)
 }
 
 fn is_blank(line: &[u8]) -> bool {
@@ -106,6 +117,9 @@ impl<R: BufRead> LineReader<R> {
                 Err(e) => return Some(Err(LineError::Io(e))),
             }
             self.line_no += 1;
+            if self.line_no == 1 && self.buf.starts_with(BOM) {
+                self.buf.drain(..BOM.len());
+            }
             if !is_blank(trim_line_end(&self.buf)) {
                 break;
             }
@@ -129,7 +143,8 @@ impl<R: BufRead> LineReader<R> {
 
 /// The non-blank lines of `text` (bytes of whole lines, as a chunk holds) as
 /// `(line_number, line)`, numbered on from `*line_no`, which is left at the number of the last
-/// line (blank lines included). A line that is not UTF-8 is an error for that line only.
+/// line (blank lines included). A line that is not UTF-8 is an error for that line only. The
+/// input's first chunk goes through [`skip_bom`] first.
 pub fn byte_lines<'t, 'n>(text: &'t [u8], line_no: &'n mut usize) -> ByteLines<'t, 'n> {
     ByteLines {
         rest: text,
@@ -278,6 +293,35 @@ mod tests {
         let text = b"{\"a\":1}\n";
         let (_, line) = byte_lines(text, &mut 0).next().unwrap().unwrap();
         assert_eq!(line.as_ptr(), text.as_ptr());
+    }
+
+    #[test]
+    fn a_bom_at_the_start_of_the_input_is_skipped() {
+        let text = "\u{feff}{\"a\":1}\n{\"b\":2}\n";
+        let want = [(1, "{\"a\":1}"), (2, "{\"b\":2}")];
+        assert_eq!(lines(text).collect::<Vec<_>>(), want);
+        let from_reader: Vec<_> = collect_reader(text.as_bytes())
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(from_reader, want.map(|(n, l)| (n, l.to_owned())));
+        let from_chunk: Vec<_> = byte_lines(skip_bom(text.as_bytes()), &mut 0)
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(from_chunk, want);
+        // A BOM alone is a blank first line; anywhere but the start it belongs to its line.
+        assert_eq!(
+            collect_reader(b"\xef\xbb\xbf\r\n{}\n"),
+            [Ok((2, "{}".to_owned()))]
+        );
+        assert_eq!(lines("\u{feff}\n{}").collect::<Vec<_>>(), [(2, "{}")]);
+        let later = "{}\n\u{feff}{}\n";
+        assert_eq!(lines(later).nth(1), Some((2, "\u{feff}{}")));
+        assert_eq!(
+            collect_reader(later.as_bytes())[1],
+            Ok((2, "\u{feff}{}".to_owned()))
+        );
+        assert_eq!(skip_bom(later.as_bytes()), later.as_bytes());
     }
 
     #[test]

@@ -18,7 +18,8 @@
 //!   indexes slots by number, with no hashing or path walking at run time.
 //! - **Strict.** A malformed line is an error wherever the fault is, even in parts the plan
 //!   skips: a line is accepted exactly when `serde_json` would accept it (and it is an object),
-//!   so switching readers never changes which events are reported as broken.
+//!   so switching readers never changes which events are reported as broken. The one exception:
+//!   a number beyond a double's range (`1e400`) fails the event only where the plan reads it.
 //! - **Borrowing.** Values borrow from the line, so reading the standard benchmark events
 //!   allocates nothing per event.
 //! - **Safe code only.** The string skipper looks at sixteen bytes at a time with plain integer
@@ -35,7 +36,7 @@ pub(crate) mod special;
 pub mod value;
 
 pub use path::{EventPath, Segment};
-pub use reader::{ReadError, ReadOut, ReadPlan};
+pub use reader::{ReadError, ReadErrorKind, ReadOut, ReadPlan};
 pub use value::Value;
 
 #[cfg(test)]

@@ -18,8 +18,10 @@
 //!
 //! So a malformed event is rejected wherever the fault is, and the document is accepted exactly
 //! when `serde_json::from_str::<serde_json::Value>` accepts it and it is an object (the property
-//! tests check this, including serde_json's nesting limit of 127 levels and its "number out of
-//! range" rule).
+//! tests check this, including serde_json's nesting limit of 127 levels), with one exception:
+//! a number too large for a double (`1e400`) is valid JSON that only a double cannot hold, so it
+//! fails the event only where it is read (serde_json's "number out of range"), not where it is
+//! skipped. A plan that reads the whole event (`jmes()`) reads every number.
 //!
 //! Duplicate keys: the last one wins, as in serde_json. When a key that the trie knows comes
 //! round again in the same object, the slots below it are cleared before it is read again, so an
@@ -65,9 +67,13 @@ use serde_json::Number;
 use super::path::{EventPath, Segment};
 use super::special::{find_special, special_bits16};
 use super::value::Value;
+use crate::outcome::RunCode;
 
 /// serde_json stops at 128 levels of nesting; we accept exactly what it accepts.
 const MAX_DEPTH: u32 = 127;
+
+/// A number the event holds where it is read, too large for a double (`1e400`).
+const OUT_OF_RANGE: &str = "number out of range for a 64-bit float";
 
 /// Why an event could not be read. `offset` is a byte offset into the event line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -77,6 +83,27 @@ pub struct ReadError {
     pub offset: usize,
     /// What is wrong, in plain words.
     pub message: String,
+    /// Whether the text is not JSON, or is but holds a number the plan cannot read.
+    pub kind: ReadErrorKind,
+}
+
+/// The two ways an event cannot be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadErrorKind {
+    /// Not a JSON object: a syntax error, a bare value, nesting too deep.
+    Malformed,
+    /// Valid JSON, but a number the plan reads is beyond a double's range (`1e400`).
+    NumberOutOfRange,
+}
+
+impl ReadError {
+    /// The runtime code the event fails with.
+    pub fn code(&self) -> RunCode {
+        match self.kind {
+            ReadErrorKind::Malformed => RunCode::MalformedEvent,
+            ReadErrorKind::NumberOutOfRange => RunCode::NumberOutOfRange,
+        }
+    }
 }
 
 /// Where one read puts its results. Reuse it between events: [`ReadPlan::read`] clears it.
@@ -413,9 +440,14 @@ impl ReadPlan {
         out.full = None;
         if let Err((offset, message)) = self.scan(json, &mut out.slots) {
             out.slots.iter_mut().for_each(|s| *s = None);
+            let kind = match message {
+                OUT_OF_RANGE => ReadErrorKind::NumberOutOfRange,
+                _ => ReadErrorKind::Malformed,
+            };
             return Err(ReadError {
                 offset,
                 message: message.to_owned(),
+                kind,
             });
         }
         if self.want_full_event {
@@ -423,6 +455,7 @@ impl ReadPlan {
             let full = serde_json::from_str(json).map_err(|_| ReadError {
                 offset: 0,
                 message: "the event could not be read as JSON".to_owned(),
+                kind: ReadErrorKind::Malformed,
             })?;
             out.full = Some(full);
         }
@@ -438,6 +471,7 @@ impl ReadPlan {
             src: json,
             pos: 0,
             error: Cell::new((0, "")),
+            strict_numbers: self.want_full_event,
         };
         let result = (|| {
             sc.skip_ws();
@@ -468,6 +502,8 @@ struct Scanner<'a> {
     pos: usize,
     /// Offset and message of the first failure.
     error: Cell<(usize, &'static str)>,
+    /// Check the range of skipped numbers too: the whole event is read (`jmes()`).
+    strict_numbers: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -892,10 +928,10 @@ impl<'a> Scanner<'a> {
         Ok(n)
     }
 
-    /// Scans the number at `pos`, validating it. Returns `(start, simple)` where `simple` means
-    /// an integer without fraction or exponent.
+    /// Scans the number at `pos`, validating its syntax (not its range). Returns
+    /// `(start, simple, exponent)` where `simple` means an integer without fraction or exponent.
     #[inline]
-    fn scan_number(&mut self) -> R<(usize, bool)> {
+    fn scan_number(&mut self) -> R<(usize, bool, bool)> {
         let b = self.bytes();
         let start = self.pos;
         let mut i = start;
@@ -942,15 +978,25 @@ impl<'a> Scanner<'a> {
             }
         }
         self.pos = i;
+        Ok((start, simple, exponent))
+    }
+
+    /// Skips the number at `pos`, validating its syntax. Its range matters only where it is
+    /// read ([`Scanner::number`]) or when the whole event is (`strict_numbers`).
+    fn skip_number(&mut self) -> R<()> {
+        let (start, _, exponent) = self.scan_number()?;
         // Only an exponent or a very long number can overflow f64; check those as serde_json does.
-        if (exponent || i - start > 300) && Number::from_str(&self.src[start..i]).is_err() {
-            return self.fail(start, "number out of range");
+        if self.strict_numbers
+            && (exponent || self.pos - start > 300)
+            && Number::from_str(&self.src[start..self.pos]).is_err()
+        {
+            return self.fail(start, OUT_OF_RANGE);
         }
-        Ok((start, simple))
+        Ok(())
     }
 
     fn number(&mut self) -> R<Number> {
-        let (start, simple) = self.scan_number()?;
+        let (start, simple, _) = self.scan_number()?;
         let text = &self.src[start..self.pos];
         if simple {
             let (negative, digits) = match text.strip_prefix('-') {
@@ -972,7 +1018,7 @@ impl<'a> Scanner<'a> {
         }
         match Number::from_str(text) {
             Ok(n) => Ok(n),
-            Err(_) => self.fail(start, "number out of range"),
+            Err(_) => self.fail(start, OUT_OF_RANGE),
         }
     }
 
@@ -1003,7 +1049,7 @@ impl<'a> Scanner<'a> {
             Some(b't') => self.literal(b"true", "invalid literal: expected `true`"),
             Some(b'f') => self.literal(b"false", "invalid literal: expected `false`"),
             Some(b'n') => self.literal(b"null", "invalid literal: expected `null`"),
-            Some(b'-' | b'0'..=b'9') => self.scan_number().map(drop),
+            Some(b'-' | b'0'..=b'9') => self.skip_number(),
             _ => self.expected_value(),
         }
     }
@@ -1276,6 +1322,40 @@ mod tests {
     }
 
     #[test]
+    fn numbers_out_of_range_fail_only_where_read() {
+        let doc = r#"{"a":{"b":1},"skip":[1e400,{"n":-1E+999}],"big":1e400,"c":2}"#;
+        assert_eq!(
+            read_json(&["a.b", "c"], doc),
+            [Some(json!(1)), Some(json!(2))]
+        );
+        let long = format!(r#"{{"x":{}}}"#, "9".repeat(400));
+        assert_eq!(read_json(&["c"], &long), [None]);
+        let read = |plan: &[&str], full: bool, doc: &str| {
+            ReadPlan::new(&paths(plan), full)
+                .read(doc, &mut ReadOut::new())
+                .map_err(|e| (e.offset, e.message))
+        };
+        let out_of_range = "number out of range for a 64-bit float".to_owned();
+        assert_eq!(read(&["big"], false, doc), Err((48, out_of_range.clone())));
+        assert_eq!(read(&["skip"], false, doc), Err((21, out_of_range.clone())));
+        assert_eq!(
+            read(&["skip[1].n"], false, doc),
+            Err((32, out_of_range.clone()))
+        );
+        assert_eq!(read(&["x"], false, &long), Err((5, out_of_range.clone())));
+        // The whole event is read: every number is.
+        assert_eq!(read(&["c"], true, doc), Err((21, out_of_range)));
+        let e = ReadPlan::new(&paths(&["big"]), false)
+            .read(doc, &mut ReadOut::new())
+            .unwrap_err();
+        assert_eq!(e.code(), RunCode::NumberOutOfRange);
+        let e = ReadPlan::new(&paths(&["big"]), false)
+            .read("{\"big\":1e}", &mut ReadOut::new())
+            .unwrap_err();
+        assert_eq!(e.code(), RunCode::MalformedEvent);
+    }
+
+    #[test]
     fn prefixes_and_whole_event() {
         let doc = r#"{"a":{"b":{"c":[1,2]}},"d":"x"}"#;
         let got = read_json(&["a.b.c[1]", "a", "a.b", "", "a.b"], doc);
@@ -1350,7 +1430,6 @@ mod tests {
                 7,
                 "invalid number: expected a digit in the exponent",
             ),
-            ("{\"x\":1e999}", 5, "number out of range"),
             ("{\"x\":tru}", 5, "invalid literal: expected `true`"),
             ("{\"x\":[1,]}", 8, "trailing comma before `]`"),
             ("{\"x\":1,}", 7, "trailing comma before `}`"),

@@ -55,6 +55,8 @@ macro_rules! run_codes {
 run_codes! {
     /// The line is not a JSON object (or not UTF-8).
     MalformedEvent = "MALFORMED_EVENT", Eval, "malformed event";
+    /// A number the mapping reads is beyond a double's range (`1e400`).
+    NumberOutOfRange = "NUMBER_OUT_OF_RANGE", Eval, "number out of range";
     /// A matcher's path is absent in the event.
     UndefinedMatcher = "UNDEFINED_MATCHER", Eval, "matcher value absent";
     /// A matcher value is an object or an array.

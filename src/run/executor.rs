@@ -178,7 +178,7 @@ impl<'p> Executor<'p> {
             .evaluator
             .eval_json(line, &mut scratch, false, &mut result)
         {
-            return self.unreadable(line_no, line, &e.to_string());
+            return self.unreadable(line_no, line, e.code(), &e.to_string());
         }
         let key = result
             .message_id
@@ -248,12 +248,18 @@ impl<'p> Executor<'p> {
     /// A line that cannot be read as an event (not JSON, not UTF-8): it fails on its own.
     pub fn push_unreadable(&mut self, line_no: usize, why: &str) -> Result<(), RunError> {
         self.recorder.summary.events += 1;
-        self.unreadable(line_no, "\u{0}", why)
+        self.unreadable(line_no, "\u{0}", RunCode::MalformedEvent, why)
     }
 
-    fn unreadable(&mut self, line_no: usize, raw: &str, why: &str) -> Result<(), RunError> {
+    fn unreadable(
+        &mut self,
+        line_no: usize,
+        raw: &str,
+        code: RunCode,
+        why: &str,
+    ) -> Result<(), RunError> {
         let key = format!("line:{line_no}");
-        let failure = Failure::new(RunCode::MalformedEvent, why);
+        let failure = Failure::new(code, why);
         let seq = self.recorder.expect(1);
         self.recorder.settle(&[(
             Settlement::failed(&key, line_no, "", failure).at(seq),

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::flush::{Found, Op};
 use crate::plan::Mapping;
 use crate::salesforce::{Client, SfError, soql};
+use crate::schema::FieldType;
 use crate::syntax::ast::Join;
 
 /// The longest WHERE clause sent in one query: the whole query must stay well under the
@@ -14,7 +15,9 @@ use crate::syntax::ast::Join;
 pub const MAX_WHERE_LEN: usize = 12_000;
 
 /// The SOQL queries that find every record the ops' matchers could match, reading the
-/// matcher fields and `extra` ones (a dry run compares the mapped fields).
+/// matcher fields and `extra` ones (a dry run compares the mapped fields). ORed matchers are
+/// looked up together, `A IN (...) OR B IN (...)`: one query per chunk of values, not one per
+/// matcher.
 pub fn queries(mapping: &Mapping, ops: &[Op], extra: &[String]) -> Vec<String> {
     let fields: Vec<&str> = mapping.matchers.iter().map(|m| m.field.as_str()).collect();
     let select = format!(
@@ -33,48 +36,115 @@ pub fn queries(mapping: &Mapping, ops: &[Op], extra: &[String]) -> Vec<String> {
         Join::And => fields.iter().take(1).copied().collect(),
         Join::Or => fields.clone(),
     };
-    let mut out = Vec::new();
-    for field in searched {
-        let mut literals: Vec<String> = Vec::new();
-        for op in ops {
-            for (f, v) in &op.matchers {
-                if f == field {
-                    if let Ok(l) = soql::literal(v) {
-                        if !literals.contains(&l) {
-                            literals.push(l);
-                        }
-                    }
-                }
+    let terms: Vec<(&str, Vec<String>)> = searched
+        .into_iter()
+        .map(|field| {
+            (
+                field,
+                distinct_literals(field, field_type(mapping, field), ops),
+            )
+        })
+        .collect();
+    where_chunks(&terms, MAX_WHERE_LEN)
+        .into_iter()
+        .map(|w| format!("{select}{w}"))
+        .collect()
+}
+
+fn field_type(mapping: &Mapping, field: &str) -> FieldType {
+    let matcher = mapping.matchers.iter().find(|m| m.field == field);
+    matcher.map_or(FieldType::Other, |m| m.field_type)
+}
+
+/// The distinct SOQL literals of one matcher field's values, in event order.
+fn distinct_literals(field: &str, t: FieldType, ops: &[Op]) -> Vec<String> {
+    let mut literals: Vec<String> = Vec::new();
+    for (_, v) in ops
+        .iter()
+        .flat_map(|op| &op.matchers)
+        .filter(|(f, _)| f == field)
+    {
+        if let Ok(l) = matcher_literal(v, t) {
+            if !literals.contains(&l) {
+                literals.push(l);
             }
         }
-        for chunk in in_chunks(field, &literals, MAX_WHERE_LEN) {
-            out.push(format!("{select}{chunk}"));
+    }
+    literals
+}
+
+/// A matcher value as a SOQL literal for a field of type `t`: a date bare (`1990-05-01`), as
+/// SOQL compares dates; anything else as [`soql::literal`] writes it.
+fn matcher_literal(v: &Value, t: FieldType) -> Result<String, soql::LiteralError> {
+    match v {
+        Value::String(s) if t == FieldType::Date && soql::is_date_literal(s) => Ok(s.clone()),
+        _ => soql::literal(v),
+    }
+}
+
+/// WHERE clauses of at most `max_len` characters (but for a single literal longer than that)
+/// covering every field's literals: `field IN (a, b, ...)` terms, joined with `OR` when a clause
+/// holds several fields.
+pub fn where_chunks(terms: &[(&str, Vec<String>)], max_len: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = WhereClause::default();
+    for (field, literals) in terms {
+        for l in literals {
+            if !current.is_empty() && current.len_with(field, l) > max_len {
+                out.push(std::mem::take(&mut current).render());
+            }
+            current.push(field, l);
         }
+    }
+    if !current.is_empty() {
+        out.push(current.render());
     }
     out
 }
 
-/// `field IN (a, b, ...)` clauses of at most `max_len` characters over ready literals.
-pub fn in_chunks(field: &str, literals: &[String], max_len: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    for l in literals {
-        if !current.is_empty() && current.len() + l.len() + 2 > max_len {
-            current.push(')');
-            out.push(std::mem::take(&mut current));
-        }
-        if current.is_empty() {
-            current = format!("{field} IN ({l}");
-        } else {
-            current.push(',');
-            current.push_str(l);
+/// A WHERE clause being filled: `IN` terms by field, and the length it renders to.
+#[derive(Default)]
+struct WhereClause<'t> {
+    terms: Vec<(&'t str, Vec<&'t str>)>,
+    len: usize,
+}
+
+impl<'t> WhereClause<'t> {
+    fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// The rendered length once `literal` is added to `field`'s term.
+    fn len_with(&self, field: &str, literal: &str) -> usize {
+        match self.terms.last() {
+            // `,l` inside the open term.
+            Some((f, _)) if *f == field => self.len + 1 + literal.len(),
+            // ` OR field IN (l)`, or the first term `field IN (l)`.
+            last => {
+                let or = if last.is_some() { " OR ".len() } else { 0 };
+                self.len + or + field.len() + " IN ()".len() + literal.len()
+            }
         }
     }
-    if !current.is_empty() {
-        current.push(')');
-        out.push(current);
+
+    fn push(&mut self, field: &'t str, literal: &'t str) {
+        self.len = self.len_with(field, literal);
+        match self.terms.last_mut() {
+            Some((f, literals)) if *f == field => literals.push(literal),
+            _ => self.terms.push((field, vec![literal])),
+        }
     }
-    out
+
+    fn render(self) -> String {
+        let text = self
+            .terms
+            .iter()
+            .map(|(f, literals)| format!("{f} IN ({})", literals.join(",")))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        debug_assert_eq!(text.len(), self.len);
+        text
+    }
 }
 
 /// Runs the lookup queries and returns the distinct records found.
@@ -111,13 +181,73 @@ pub async fn find(
 
 #[cfg(test)]
 mod tests {
+    use super::{matcher_literal, where_chunks};
+    use crate::schema::FieldType;
+    use serde_json::json;
+
+    #[test]
+    fn a_date_goes_bare_only_in_its_plain_form() {
+        let lit = |v, t| matcher_literal(&v, t).unwrap();
+        assert_eq!(lit(json!("1990-05-01"), FieldType::Date), "1990-05-01");
+        assert_eq!(lit(json!("1990-05-01"), FieldType::String), "'1990-05-01'");
+        for odd in ["+1990-05-01", "1990-05-01 OR Id != null", "1990-5-01"] {
+            assert_eq!(
+                lit(json!(odd), FieldType::Date),
+                crate::salesforce::soql::quote(odd)
+            );
+        }
+    }
+
     #[test]
     fn chunks_stay_under_the_limit() {
         let lits: Vec<String> = (0..100).map(|i| format!("'user{i}@example.com'")).collect();
-        let chunks = super::in_chunks("Email", &lits, 200);
+        let chunks = where_chunks(&[("Email", lits.clone())], 200);
         assert!(chunks.len() > 1);
         assert!(chunks.iter().all(|c| c.len() <= 200));
+        assert!(chunks.iter().all(|c| c.starts_with("Email IN (")));
         let joined = chunks.join(" ");
         assert!(lits.iter().all(|l| joined.contains(l.as_str())));
+    }
+
+    #[test]
+    fn ored_fields_share_a_clause_within_the_limit() {
+        let terms = [
+            (
+                "Email",
+                vec!["'a@x.com'".to_string(), "'b@x.com'".to_string()],
+            ),
+            ("Phone", vec!["'1'".to_string()]),
+        ];
+        assert_eq!(
+            where_chunks(&terms, 1000),
+            ["Email IN ('a@x.com','b@x.com') OR Phone IN ('1')"]
+        );
+        // Cut wherever the limit falls, the length counted exactly.
+        let whole = "Email IN ('a@x.com','b@x.com') OR Phone IN ('1')".len();
+        assert_eq!(where_chunks(&terms, whole).len(), 1);
+        assert_eq!(
+            where_chunks(&terms, whole - 1),
+            ["Email IN ('a@x.com','b@x.com')", "Phone IN ('1')"]
+        );
+        let many: Vec<(&str, Vec<String>)> = ["Email", "Phone", "MobilePhone"]
+            .into_iter()
+            .map(|f| (f, (0..300).map(|i| format!("'{f}-{i}'")).collect()))
+            .collect();
+        let chunks = where_chunks(&many, 2000);
+        assert!(chunks.iter().all(|c| c.len() <= 2000));
+        let total: usize = many
+            .iter()
+            .map(|(f, l)| f.len() + 6 + l.iter().map(|l| l.len() + 1).sum::<usize>())
+            .sum();
+        assert!(chunks.len() <= total / 2000 + 2, "{} chunks", chunks.len());
+        for (f, literals) in &many {
+            for l in literals {
+                let holding = chunks
+                    .iter()
+                    .filter(|c| c.contains(&format!("{l},")) || c.contains(&format!("{l})")))
+                    .count();
+                assert_eq!(holding, 1, "{f} {l}");
+            }
+        }
     }
 }

@@ -41,6 +41,9 @@ pub struct Recorder<'p> {
     order: InputOrder,
 }
 
+/// A settlement as the sinks get it: with the event's original line and how it was kept.
+type Told = (Settlement, String, Kept);
+
 /// Settlements held back until the events before them have settled.
 #[derive(Default)]
 struct InputOrder {
@@ -49,7 +52,7 @@ struct InputOrder {
     /// The first event not yet told to the sinks.
     first: u64,
     /// Per event from `first` on: settlements still to come, and the ones held.
-    events: VecDeque<(usize, Vec<(Settlement, String, Kept)>)>,
+    events: VecDeque<(usize, Vec<Told>)>,
 }
 
 impl InputOrder {
@@ -60,7 +63,7 @@ impl InputOrder {
     }
 
     /// Holds one settlement; returns those now in order, earliest first.
-    fn hold(&mut self, s: Settlement, raw: String, kept: Kept) -> Vec<(Settlement, String, Kept)> {
+    fn hold(&mut self, s: Settlement, raw: String, kept: Kept) -> Vec<Told> {
         let at = s.seq.checked_sub(self.first).map(|i| i as usize);
         match at.and_then(|i| self.events.get_mut(i)) {
             Some((left, held)) => {
@@ -81,7 +84,7 @@ impl InputOrder {
     }
 
     /// Everything held, in order (the run ends: events that will not settle are skipped).
-    fn drain(&mut self) -> Vec<(Settlement, String, Kept)> {
+    fn drain(&mut self) -> Vec<Told> {
         self.first = self.next;
         self.events.drain(..).flat_map(|(_, held)| held).collect()
     }
@@ -162,7 +165,7 @@ impl<'p> Recorder<'p> {
         self.tell_all(ready)
     }
 
-    fn tell_all(&mut self, ready: Vec<(Settlement, String, Kept)>) -> Result<(), RunError> {
+    fn tell_all(&mut self, ready: Vec<Told>) -> Result<(), RunError> {
         for (o, raw, kept) in &ready {
             for s in &mut self.sinks {
                 s.settled(o, raw, *kept)?;
@@ -180,7 +183,7 @@ mod tests {
         Settlement::skipped("k", seq as usize + 1, mapping, "x").at(seq)
     }
 
-    fn told(ready: Vec<(Settlement, String, Kept)>) -> Vec<(u64, String)> {
+    fn told(ready: Vec<Told>) -> Vec<(u64, String)> {
         ready
             .into_iter()
             .map(|(s, _, _)| (s.seq, s.mapping))

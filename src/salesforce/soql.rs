@@ -55,6 +55,16 @@ pub enum LiteralError {
     Number(String),
 }
 
+/// Whether `s` is a SOQL date literal, `YYYY-MM-DD`: written bare, unlike text.
+pub fn is_date_literal(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        })
+}
+
 /// A JSON value as a SOQL literal: strings quoted and escaped, numbers and booleans bare, null as
 /// `null` (SOQL's `= null`). Objects and arrays are refused.
 pub fn literal(v: &Value) -> Result<String, LiteralError> {

@@ -8,6 +8,7 @@ use sfmap::eval::{Evaluator, EventResult, Outcome, Scratch, push_jsonl};
 use sfmap::eval::{Stats, eval_stream};
 use sfmap::event::chunks::Chunks;
 use sfmap::event::jsonl::{LineError, LineReader};
+use sfmap::outcome::RunCode;
 use sfmap::plan::Plan;
 
 use crate::support::{header, load_file, render, root};
@@ -58,10 +59,10 @@ fn line_by_line(plan: &Plan, input: &[u8], explain: bool) -> (String, [usize; 4]
     let mut reader = LineReader::new(input);
     let mut out = Vec::new();
     let mut counts = [0; 4]; // events, ops, errors, malformed
-    let malformed = |out: &mut Vec<u8>, line: usize, message: String| {
+    let malformed = |out: &mut Vec<u8>, line: usize, code: RunCode, message: String| {
         let message = serde_json::to_string(&message).unwrap();
         let row = format!(
-            "{{\"line\":{line},\"error\":{{\"code\":\"MALFORMED_EVENT\",\"message\":{message}}}}}\n"
+            "{{\"line\":{line},\"error\":{{\"code\":\"{code}\",\"message\":{message}}}}}\n"
         );
         out.extend_from_slice(row.as_bytes());
     };
@@ -71,7 +72,7 @@ fn line_by_line(plan: &Plan, input: &[u8], explain: bool) -> (String, [usize; 4]
             Err(LineError::InvalidUtf8 { line, offset }) => {
                 counts[3] += 1;
                 let message = format!("the text is not valid UTF-8 (at byte {offset})");
-                malformed(&mut out, line, message);
+                malformed(&mut out, line, RunCode::MalformedEvent, message);
             }
             Err(LineError::Io(e)) => panic!("{e}"),
             Ok((line, text)) => {
@@ -90,7 +91,7 @@ fn line_by_line(plan: &Plan, input: &[u8], explain: bool) -> (String, [usize; 4]
                     }
                     Err(e) => {
                         counts[3] += 1;
-                        malformed(&mut out, line, e.to_string());
+                        malformed(&mut out, line, e.code(), e.to_string());
                     }
                 }
             }
@@ -120,12 +121,17 @@ impl Read for Trickle<'_> {
 
 #[test]
 fn output_is_the_same_for_any_jobs_and_chunks() {
+    let mut out_of_range_read = false;
     for case in cases() {
         let plan = plan_of(&case);
         let mut events = std::fs::read(case.join("events.jsonl")).unwrap();
         // Lines that cannot be read, blank lines, a Windows line end, a long line, and no
         // newline at the end.
         events.extend_from_slice(b"\n  \n{\"type\":\"identify\"\r\nnot json\nab\xffcd\n\t\n");
+        // Numbers beyond a double's range, read (where the mapping reads traits.email) and skipped.
+        events.extend_from_slice(
+            b"{\"type\":\"identify\",\"traits\":{\"email\":1e400}}\n{\"type\":\"identify\",\"zz\":-1e999}\n",
+        );
         events.extend_from_slice(events.clone().as_slice());
         let long = format!(
             "{{\"type\":\"identify\",\"traits\":{{\"email\":\"x@example.com\",\"pad\":\"{}\"}}}}\n",
@@ -138,6 +144,7 @@ fn output_is_the_same_for_any_jobs_and_chunks() {
         for explain in [false, true] {
             let (want, want_counts) = line_by_line(&plan, &events, explain);
             assert!(want.contains("MALFORMED_EVENT"));
+            out_of_range_read |= want.contains("NUMBER_OUT_OF_RANGE");
             for jobs in [1, 2, 3, 4] {
                 for size in [1, 7, 100, 4096, 1 << 20] {
                     let what = format!(
@@ -162,6 +169,46 @@ fn output_is_the_same_for_any_jobs_and_chunks() {
             }
         }
     }
+    assert!(out_of_range_read, "no case reads traits.email");
+}
+
+/// A byte order mark at the start of the input is no part of the first event: the output is
+/// the one without it, however the input is cut and read.
+#[test]
+fn a_bom_at_the_start_of_the_input_is_skipped() {
+    let case = &cases()[0];
+    let plan = plan_of(case);
+    let events = std::fs::read(case.join("events.jsonl")).unwrap();
+    let eval = |chunks: Chunks<'_>, jobs: usize| {
+        let mut out = Vec::new();
+        let stats = eval_stream(&plan, chunks, &mut out, false, jobs).unwrap();
+        (String::from_utf8(out).unwrap(), counts(stats))
+    };
+    let want = eval(Chunks::from_bytes(&events), 1);
+    let first = "{\"line\":1,\"error\":{\"code\":\"MALFORMED_EVENT\"";
+    assert!(
+        !want.0.starts_with(first),
+        "the case's first line is an event"
+    );
+    let with_bom = [&b"\xef\xbb\xbf"[..], &events].concat();
+    for jobs in [1, 2] {
+        for size in [1, 4096] {
+            let what = format!("jobs {jobs}, chunk {size}");
+            let chunks = Chunks::from_bytes(&with_bom).with_size(size);
+            assert_eq!(eval(chunks, jobs), want, "{what}");
+            let read = Trickle {
+                data: &with_bom,
+                step: 1,
+            };
+            let chunks = Chunks::from_reader(read).with_size(size);
+            assert_eq!(eval(chunks, jobs), want, "{what}, read");
+        }
+    }
+    assert_eq!(
+        line_by_line(&plan, &with_bom, false),
+        want,
+        "the line reader"
+    );
 }
 
 #[test]

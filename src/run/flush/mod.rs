@@ -219,7 +219,7 @@ fn plan_matched(mapping: &Mapping, ops: &[Op], found: &[Found]) -> Writes {
         .iter()
         .map(|f| Slot {
             id: Some(f.id.clone()),
-            values: f.values.clone(),
+            values: values_with_id(f),
             fields: Map::new(),
             events: Vec::new(),
             state: SlotState::Existing,
@@ -264,7 +264,7 @@ fn plan_matched(mapping: &Mapping, ops: &[Op], found: &[Found]) -> Writes {
             let mut candidates: Vec<usize> = op
                 .matchers
                 .iter()
-                .filter_map(|(f, v)| index.get(&(f.to_ascii_lowercase(), norm(v))))
+                .filter_map(|(f, v)| index.get(&index_key(f, v)))
                 .flatten()
                 .copied()
                 .collect();
@@ -287,7 +287,8 @@ fn plan_matched(mapping: &Mapping, ops: &[Op], found: &[Found]) -> Writes {
                 }
                 let mut fields = Map::new();
                 let mut values = Map::new();
-                for (f, v) in &op.matchers {
+                // The record gets an Id of its own: an `Id` matcher's value is not it.
+                for (f, v) in op.matchers.iter().filter(|(f, _)| !is_id(f)) {
                     values.insert(f.clone(), v.clone());
                     if op.operation != OpKind::Create && mapping.join == Join::And
                         || op.matchers.len() == 1
@@ -408,11 +409,31 @@ fn index_slot(
     n: usize,
 ) {
     for (k, v) in values {
-        let k = k.to_ascii_lowercase();
-        if fields.contains(&k) {
-            index.entry((k, norm(v))).or_default().push(n);
+        if fields.contains(&k.to_ascii_lowercase()) {
+            index.entry(index_key(k, v)).or_default().push(n);
         }
     }
+}
+
+/// A found record's values, with its Id as an `Id` matcher compares it.
+fn values_with_id(found: &Found) -> Map<String, Value> {
+    let mut values = found.values.clone();
+    values.insert("Id".to_string(), Value::String(found.id.clone()));
+    values
+}
+
+fn is_id(field: &str) -> bool {
+    field.eq_ignore_ascii_case("Id")
+}
+
+/// The index key of a matcher field's value: a record Id by its case-sensitive 15-character
+/// form, other values as SOQL `=` compares them ([`norm`]).
+fn index_key(field: &str, v: &Value) -> (String, String) {
+    let key = match v {
+        Value::String(id) if is_id(field) => id15(id).to_string(),
+        other => norm(other),
+    };
+    (field.to_ascii_lowercase(), key)
 }
 
 /// A value as SOQL `=` compares it: text case-insensitively, numbers by value.
@@ -440,7 +461,8 @@ fn missing(op: &Op) -> Option<Settled> {
 }
 
 /// Whether a record's values satisfy the matchers, as SOQL `=` compares: text
-/// case-insensitively, numbers numerically.
+/// case-insensitively, numbers numerically, record Ids by their 15-character form (case
+/// matters).
 pub fn matches_record(
     join: Join,
     matchers: &[(String, Value)],
@@ -450,7 +472,10 @@ pub fn matches_record(
         values
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(f))
-            .is_some_and(|(_, have)| soql_equal(have, v))
+            .is_some_and(|(_, have)| match (have, v) {
+                (Value::String(x), Value::String(y)) if is_id(f) => id15(x) == id15(y),
+                _ => soql_equal(have, v),
+            })
     };
     match join {
         Join::And => matchers.iter().all(one),

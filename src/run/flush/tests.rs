@@ -225,3 +225,108 @@ fn external_id_upserts_merge_per_key() {
         json!({"Segment_User_Id__c": "u1", "LastName": "A", "Phone": "3"})
     );
 }
+
+#[test]
+fn an_id_among_ored_matchers_finds_the_record_by_its_id() {
+    let m = mapping(
+        "mapping m { on identify object Contact update match Id = traits.id or Email = traits.e \
+         fields { Title = traits.t } }",
+    );
+    let a = "003000000000A01AAA";
+    let found = [Found {
+        id: a.into(),
+        values: fields(json!({"Email": "a@x.com"})),
+    }];
+    let by = |event: u64, id: &str, email: &str| Op {
+        event,
+        operation: OpKind::Update,
+        matchers: vec![("Id".into(), json!(id)), ("Email".into(), json!(email))],
+        fields: fields(json!({"Title": format!("t{event}")})),
+        create_only: Map::new(),
+        missing_on_create: vec![],
+    };
+    // By the 18-character Id, then the 15-character one; a lowercased Id is another record.
+    let ops = [
+        by(1, a, "new@x.com"),
+        by(2, &a[..15], "other@x.com"),
+        by(3, "003000000000a01AAA", "none@x.com"),
+    ];
+    let w = plan(&m, &ops, &found);
+    assert_eq!(w.updates.len(), 1);
+    assert_eq!(w.updates[0].id.as_deref(), Some(a));
+    assert_eq!(w.updates[0].events, [1, 2]);
+    assert!(matches!(
+        &w.settled[..],
+        [(
+            3,
+            Settled::Failed {
+                code: RunCode::NotFound,
+                ..
+            }
+        )]
+    ));
+}
+
+#[test]
+fn an_id_anded_with_another_matcher_needs_both_to_match() {
+    let m = mapping(
+        "mapping m { on identify object Contact update match Id = traits.id and Email = traits.e \
+         fields { Title = traits.t } }",
+    );
+    let a = "003000000000A01AAA";
+    let found = [Found {
+        id: a.into(),
+        values: fields(json!({"Email": "a@x.com"})),
+    }];
+    let by = |event: u64, email: &str| Op {
+        event,
+        operation: OpKind::Update,
+        matchers: vec![("Id".into(), json!(a)), ("Email".into(), json!(email))],
+        fields: fields(json!({"Title": format!("t{event}")})),
+        create_only: Map::new(),
+        missing_on_create: vec![],
+    };
+    let w = plan(&m, &[by(1, "A@x.com"), by(2, "b@x.com")], &found);
+    assert_eq!(w.updates.len(), 1);
+    assert_eq!(w.updates[0].id.as_deref(), Some(a));
+    assert_eq!(w.updates[0].events, [1]);
+    assert!(matches!(
+        &w.settled[..],
+        [(
+            2,
+            Settled::Failed {
+                code: RunCode::NotFound,
+                ..
+            }
+        )]
+    ));
+}
+
+#[test]
+fn add_by_id_skips_the_record_it_finds_and_creates_none_with_that_id() {
+    let m = mapping(
+        "mapping m { on identify object Lead add match Id = traits.id \
+         fields { LastName = traits.l Company = traits.c } }",
+    );
+    let a = "00Q000000000A01AAA";
+    let found = [Found {
+        id: a.into(),
+        values: Map::new(),
+    }];
+    let add = |event: u64, id: &str| Op {
+        event,
+        operation: OpKind::Add,
+        matchers: vec![("Id".into(), json!(id))],
+        fields: fields(json!({"LastName": "L", "Company": "C"})),
+        create_only: Map::new(),
+        missing_on_create: vec![],
+    };
+    let w = plan(&m, &[add(1, a), add(2, "00Q000000000B01")], &found);
+    assert!(matches!(&w.settled[..], [(1, Settled::Skipped(_))]));
+    assert_eq!(w.creates.len(), 1);
+    assert_eq!(
+        Value::Object(w.creates[0].fields.clone()),
+        json!({"LastName": "L", "Company": "C"}),
+        "an Id is never written on create"
+    );
+}
