@@ -13,6 +13,7 @@ pub mod migrate;
 pub mod plan;
 pub mod profile;
 pub mod run;
+mod run_summary;
 pub mod schema;
 
 use std::process::ExitCode;

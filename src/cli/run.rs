@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::load;
+use super::run_summary::{self, JsonSummary, Status};
 use crate::outcome::Outcome;
 use crate::run::budget::ApiBudget;
 use crate::run::executor::{Executor, Options, RunError, Summary};
@@ -80,6 +81,10 @@ pub struct RunArgs {
     /// A describe file of your org (see `check --schema`).
     #[arg(long)]
     pub schema: Option<PathBuf>,
+    /// `json`: one JSON summary object on stdout at the end (events, outcomes, API calls, the
+    /// daily limit left, the org, the duration, the files written; see docs/cli.md).
+    #[arg(long, value_enum, default_value_t = super::check::Format::Human)]
+    pub format: super::check::Format,
     /// Salesforce API version.
     #[arg(long, default_value = "62.0")]
     pub api_version: String,
@@ -190,7 +195,8 @@ async fn run_async(args: &RunArgs) -> ExitCode {
             Err(e) => return super::usage_error(&format!("cannot write {}: {e}", p.display())),
         }
     }
-    if args.dry_run && args.report.is_none() {
+    let json = matches!(args.format, super::check::Format::Json);
+    if args.dry_run && args.report.is_none() && !json {
         // A dry run shows what would happen to each event; without --report, on stdout.
         exec = exec.with_report(std::io::LineWriter::new(std::io::stdout()));
     }
@@ -258,39 +264,83 @@ async fn run_async(args: &RunArgs) -> ExitCode {
     if let Some(emu) = emulator {
         emu.shutdown().await;
     }
-    match result {
+    let files = run_summary::Files {
+        report: args.report.as_deref(),
+        dead_letter: args.dead_letter.as_deref(),
+        ledger: ledger_path.as_deref(),
+    };
+    let json_summary = |summary: &Summary, status, code: u8| {
+        let mut j = JsonSummary::new(summary, status, code).org(&identity, &source);
+        j.dry_run = args.dry_run;
+        j.duration_ms = started.elapsed().as_millis() as u64;
+        j
+    };
+    let (code, json_out) = match result {
         Ok((summary, Some((signal, waiting)))) => {
             print_summary(&summary, args.dry_run);
-            eprintln!(
-                "stopped by {}: the flush in flight was finished{}; to deliver the rest, run again \
-                 with the same ledger:\n  {}",
+            let message = format!(
+                "stopped by {}: the flush in flight was finished{}",
                 signal.name(),
                 if waiting > 0 {
                     format!(", {waiting} operations read but not sent go out then")
                 } else {
                     String::new()
-                },
+                }
+            );
+            eprintln!(
+                "{message}; to deliver the rest, run again with the same ledger:\n  {}",
                 resume_command()
             );
-            ExitCode::from(signal.exit_code())
+            let mut j = json_summary(&summary, Status::Stopped, signal.exit_code());
+            j.message = Some(message);
+            j.resume = Some(resume_command());
+            (signal.exit_code(), Some(j))
         }
         Ok((summary, None)) => {
             print_summary(&summary, args.dry_run);
-            let failed = summary.count(Outcome::Failed);
-            if failed > 0 {
-                ExitCode::from(1)
+            let code = u8::from(summary.count(Outcome::Failed) > 0);
+            let status = if code == 0 {
+                Status::Ok
             } else {
-                ExitCode::SUCCESS
-            }
+                Status::Failed
+            };
+            (code, Some(json_summary(&summary, status, code)))
         }
         Err(RunError::Budget(n)) => {
             eprintln!(
                 "stopped: the API budget of {n} calls is spent; run again with the same ledger to deliver the rest"
             );
-            ExitCode::from(1)
+            (1, None)
         }
-        Err(e) => super::usage_error(&e.to_string()),
+        Err(e) => {
+            eprintln!("error: {e}");
+            (2, None)
+        }
+    };
+    if json {
+        match json_out {
+            Some(mut j) => {
+                j.files = files;
+                j.print();
+            }
+            None => {
+                let status = if code == 1 {
+                    Status::Stopped
+                } else {
+                    Status::Error
+                };
+                let mut j = json_summary(&Summary::default(), status, code);
+                j.files = files;
+                j.message = Some(if code == 1 {
+                    "the API budget is spent; run again with the same ledger".to_string()
+                } else {
+                    "the run could not go on; see stderr".to_string()
+                });
+                j.print();
+            }
+        }
     }
+    ExitCode::from(code)
 }
 
 /// The first SIGINT or SIGTERM stops the run after the flush in flight; a second one ends the

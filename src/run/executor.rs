@@ -447,7 +447,7 @@ impl<'p> Executor<'p> {
         .await;
         for (op, e) in looked.failed {
             if e.is_authentication() {
-                return Err(e.into());
+                return Err(RunError::Authentication(super::isolate::owned(e)));
             }
             let code = e
                 .code()
@@ -540,23 +540,14 @@ impl<'p> Executor<'p> {
     }
 }
 
-/// An event the ledger shows delivered: reported with the outcome and record the ledger holds.
+/// An event the ledger shows delivered: `skipped`, with the record and the outcome the ledger
+/// holds, so every report names the record of every event.
 fn delivered_before(key: &str, line: usize, mapping: &str, entry: Option<Entry>) -> Settlement {
-    let entry = entry.unwrap_or(Entry {
-        state: crate::outcome::LedgerState::Done,
-        outcome: None,
-        record_id: None,
-    });
-    let mut s = match entry.outcome {
-        Some(outcome) => Settlement::of(
-            key,
-            line,
-            mapping,
-            Ok(super::settlement::Written::new(outcome, entry.record_id)),
-        ),
-        None => Settlement::skipped(key, line, mapping, "already delivered"),
-    };
-    s.delivered_before = true;
+    let mut s = Settlement::skipped(key, line, mapping, "already delivered");
+    if let Some(entry) = entry {
+        s.record_id = entry.record_id;
+        s.delivered_before = entry.outcome;
+    }
     s
 }
 

@@ -7,6 +7,7 @@
 //! costs about two calls per halving, a broken mapping no more than two calls.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use crate::salesforce::SfError;
 
@@ -21,7 +22,8 @@ pub fn one_record_may_cause(e: &SfError) -> bool {
 /// failed, with why.
 pub struct Isolated<T, R> {
     pub answers: Vec<R>,
-    pub failed: Vec<(T, SfError)>,
+    /// Each failed item with the error of the call it failed in (shared by its items).
+    pub failed: Vec<(T, Arc<SfError>)>,
 }
 
 /// Tries `items` with `attempt`; on a rejection [`one_record_may_cause`], bisects as the
@@ -50,7 +52,7 @@ where
             },
         };
         if set.len() < 2 || !one_record_may_cause(&err) {
-            fail_all(&mut out, set, &err);
+            fail_all(&mut out, set, Arc::new(err));
             continue;
         }
         let mut first = set;
@@ -59,8 +61,9 @@ where
         let b = attempt(second.clone()).await;
         match (a, b) {
             (Err(_), Err(_)) => {
-                fail_all(&mut out, first, &err);
-                fail_all(&mut out, second, &err);
+                let err = Arc::new(err);
+                fail_all(&mut out, first, err.clone());
+                fail_all(&mut out, second, err);
             }
             (a, b) => {
                 for (half, result) in [(second, b), (first, a)] {
@@ -75,25 +78,18 @@ where
     out
 }
 
-fn fail_all<T, R>(out: &mut Isolated<T, R>, set: Vec<T>, err: &SfError) {
-    out.failed
-        .extend(set.into_iter().map(|t| (t, clone_error(err))));
+/// The error itself when no other item shares it; else an authentication error with its code
+/// and text (the only kind a caller needs to own: it stops the run).
+pub fn owned(e: Arc<SfError>) -> SfError {
+    Arc::try_unwrap(e).unwrap_or_else(|shared| SfError::Auth {
+        code: shared.code().map(str::to_string),
+        message: shared.to_string(),
+    })
 }
 
-/// SfError is not `Clone` (it can hold an I/O chain); what a failed item needs of it is its
-/// code and its text.
-fn clone_error(e: &SfError) -> SfError {
-    match e.root() {
-        SfError::Api { status, errors } => SfError::Api {
-            status: *status,
-            errors: errors.clone(),
-        },
-        SfError::Auth { code, message } => SfError::Auth {
-            code: code.clone(),
-            message: message.clone(),
-        },
-        other => SfError::Protocol(other.to_string()),
-    }
+fn fail_all<T, R>(out: &mut Isolated<T, R>, set: Vec<T>, err: Arc<SfError>) {
+    out.failed
+        .extend(set.into_iter().map(|t| (t, Arc::clone(&err))));
 }
 
 #[cfg(test)]

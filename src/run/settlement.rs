@@ -41,9 +41,9 @@ pub struct Settlement {
     pub api_calls: f64,
     /// A dry run's field changes: `{field: {"from", "to"}}` (reported, not kept in the ledger).
     pub changes: Option<Map<String, Value>>,
-    /// The outcome is the ledger's: an earlier run (or an earlier copy of this messageId)
-    /// delivered the event, and nothing was sent for it now.
-    pub delivered_before: bool,
+    /// An earlier run (or an earlier copy of this messageId) delivered the event, with this
+    /// outcome (the ledger's); nothing was sent for it now, and the line says `skipped`.
+    pub delivered_before: Option<Outcome>,
     /// The event's place in this run's input (the report is written in this order).
     pub seq: u64,
 }
@@ -60,7 +60,7 @@ impl Settlement {
             reason: None,
             api_calls: 0.0,
             changes: None,
-            delivered_before: false,
+            delivered_before: None,
             seq: 0,
         }
     }
@@ -136,8 +136,8 @@ impl serde::Serialize for Settlement {
         if let Some(changes) = &self.changes {
             m.serialize_entry("changes", changes)?;
         }
-        if self.delivered_before {
-            m.serialize_entry("delivered_before", &true)?;
+        if let Some(earlier) = self.delivered_before {
+            m.serialize_entry("delivered_before", &earlier)?;
         }
         m.end()
     }

@@ -10,6 +10,7 @@ mod dry_run;
 mod faults;
 mod input;
 mod isolation;
+mod json_summary;
 mod loopback;
 mod matchers;
 mod order;

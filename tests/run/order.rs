@@ -140,8 +140,8 @@ async fn the_report_is_in_input_order() {
     emu.shutdown().await;
 }
 
-/// A rerun reports the events an earlier run delivered with the outcome and record Id the
-/// ledger holds (`delivered_before`), so every report names every record.
+/// A rerun reports the events an earlier run delivered as skipped, with the record Id and the
+/// outcome the ledger holds (`delivered_before`), so every report names every record.
 #[tokio::test]
 async fn a_rerun_reports_earlier_deliveries_with_their_record_ids() {
     let emu = org(EmulatorConfig::default()).await;
@@ -156,12 +156,14 @@ async fn a_rerun_reports_earlier_deliveries_with_their_record_ids() {
     assert_eq!(summary.already_done, 2);
     let delivered: Vec<_> = second
         .iter()
-        .filter(|l| l["delivered_before"] == true)
+        .filter(|l| l.get("delivered_before").is_some())
         .collect();
     assert_eq!(delivered.len(), 2, "{second:?}");
     for l in delivered {
         let earlier = first.iter().find(|f| f["key"] == l["key"]).unwrap();
-        assert_eq!(l["outcome"], "created");
+        assert_eq!(l["outcome"], "skipped");
+        assert_eq!(l["error_message"], "already delivered");
+        assert_eq!(l["delivered_before"], "created");
         assert_eq!(l["record_id"], earlier["record_id"], "{l:?}");
     }
     std::fs::remove_dir_all(&dir).ok();

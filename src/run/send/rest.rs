@@ -98,7 +98,7 @@ async fn isolated(
     }
     for (i, e) in got.failed {
         if e.is_authentication() {
-            return Err(e.into());
+            return Err(RunError::Authentication(isolate::owned(e)));
         }
         out[i] = Err(results::of_error(&e));
     }
