@@ -103,6 +103,9 @@ pub fn run(args: &RunArgs) -> ExitCode {
 }
 
 async fn run_async(args: &RunArgs) -> ExitCode {
+    if let Err(why) = check_events_path(&args.events) {
+        return super::usage_error(&why);
+    }
     let config = match crate::config::Config::discover(&args.file) {
         Ok(c) => c,
         Err(e) => return super::usage_error(&e.to_string()),
@@ -236,7 +239,12 @@ async fn run_async(args: &RunArgs) -> ExitCode {
             };
             p.inc(if size.is_some() { bytes } else { 1 });
             if exec.summary().events % 500 == 0 {
-                p.set_message(progress_message(exec.summary(), exec.api_calls(), started));
+                p.set_message(progress_message(
+                    exec.summary(),
+                    exec.api_calls(),
+                    exec.limits(),
+                    started,
+                ));
             }
         })
         .await?;
@@ -248,9 +256,9 @@ async fn run_async(args: &RunArgs) -> ExitCode {
         }
         match reader.join() {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(RunError::Report(e)),
+            Ok(Err(e)) => return Err(RunError::Input(e)),
             Err(_) => {
-                return Err(RunError::Report(std::io::Error::other(
+                return Err(RunError::Input(std::io::Error::other(
                     "the reader panicked",
                 )));
             }
@@ -382,6 +390,23 @@ fn resume_command() -> String {
         .join(" ")
 }
 
+/// `--events` names a file that can be read (or `-`): checked before connecting to the org.
+fn check_events_path(path: &std::path::Path) -> Result<(), String> {
+    if path.as_os_str() == "-" {
+        return Ok(());
+    }
+    let shown = path.display();
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => Err(format!(
+            "--events {shown} is a folder: give a JSONL file of events, or - for standard input"
+        )),
+        Ok(_) => std::fs::File::open(path)
+            .map(drop)
+            .map_err(|e| format!("--events {shown}: cannot read it: {e}")),
+        Err(e) => Err(format!("--events {shown}: {e}")),
+    }
+}
+
 /// `500ms`, `30s`, `5m`, `1h` (a bare number is seconds).
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let t = s.trim();
@@ -425,19 +450,35 @@ fn progress_bar(size: Option<u64>) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-/// `12,500 events · 3,120/s · 104 API calls (8.3 per 1,000)`.
-fn progress_message(s: &Summary, api_calls: u64, started: std::time::Instant) -> String {
+/// `12,500 events · 3,120/s · 6,100 created · 6,300 updated · 100 failed · 104 API calls (8.3 per
+/// 1,000) · 14,900 of the daily limit left`.
+fn progress_message(
+    s: &Summary,
+    api_calls: u64,
+    limits: Option<(u64, u64)>,
+    started: std::time::Instant,
+) -> String {
     let secs = started.elapsed().as_secs_f64().max(1e-3);
     let per_1000 = if s.events > 0 {
         api_calls as f64 * 1000.0 / s.events as f64
     } else {
         0.0
     };
-    format!(
-        "{} events · {:.0}/s · {api_calls} API calls ({per_1000:.1} per 1,000)",
+    let mut text = format!(
+        "{} events · {:.0}/s · {} created · {} updated · {} failed · {api_calls} API calls ({per_1000:.1} per 1,000)",
         s.events,
-        s.events as f64 / secs
-    )
+        s.events as f64 / secs,
+        s.count(Outcome::Created),
+        s.count(Outcome::Updated),
+        s.count(Outcome::Failed),
+    );
+    if let Some((used, max)) = limits {
+        text.push_str(&format!(
+            " · {} of the daily limit left",
+            max.saturating_sub(used)
+        ));
+    }
+    text
 }
 
 fn print_summary(s: &Summary, dry_run: bool) {

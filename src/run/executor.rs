@@ -78,6 +78,8 @@ pub enum RunError {
     Ledger(#[from] LedgerError),
     #[error("cannot write the report: {0}")]
     Report(#[from] std::io::Error),
+    #[error("cannot read the events: {0}")]
+    Input(std::io::Error),
     #[error("API budget of {0} calls reached; run again to deliver the rest")]
     Budget(u64),
     /// The org refuses the session and it cannot be renewed: the run stops before the next

@@ -122,3 +122,22 @@ fn a_signal_stops_the_run_with_a_summary_and_the_command_to_resume() {
         std::fs::remove_dir_all(&dir).ok();
     }
 }
+
+/// A folder given as `--events` is named as such, before any connection.
+#[test]
+fn a_folder_as_events_says_so() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sfmap"))
+        .args(["run", root().join("examples/lead.sfmap").to_str().unwrap()])
+        .args([
+            "--org",
+            "local",
+            "--events",
+            root().join("examples").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is a folder"), "{stderr}");
+    assert!(!stderr.contains("local org:"), "connected first: {stderr}");
+}
