@@ -85,3 +85,34 @@ fn plans_of_examples() {
         });
     }
 }
+
+#[test]
+fn a_mapping_without_clauses_says_which_are_missing() {
+    let schema = sfmap::schema::Schema::builtin();
+    let loaded = sfmap::load::load_text("t.sfmap", "mapping m {}\n".to_string(), &schema);
+    let messages: Vec<(&str, &str, Option<&str>)> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| (d.code.as_str(), d.message.as_str(), d.help.as_deref()))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                "E0106",
+                "mapping `m` has no `on` trigger",
+                Some("add an `on` trigger, e.g. `on identify`")
+            ),
+            (
+                "E0106",
+                "mapping `m` has no `object` clause",
+                Some("add an `object` clause, e.g. `object Lead`")
+            ),
+            (
+                "E0106",
+                "mapping `m` has no operation",
+                Some("add an operation: `create`, `add`, `update`, `upsert` or `delete`")
+            ),
+        ]
+    );
+}
