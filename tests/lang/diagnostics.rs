@@ -116,3 +116,40 @@ fn a_mapping_without_clauses_says_which_are_missing() {
         ]
     );
 }
+
+/// A diagnostic far into a long line: `check` and `fmt --check` report it (miette alone
+/// panics past 65,535 columns) with the line and column of the original, showing the part of
+/// the line around it.
+#[test]
+fn a_diagnostic_past_column_65535_is_reported_not_a_panic() {
+    let dir = std::env::temp_dir().join(format!("sfmap-long-line-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("long.sfmap");
+    let line = format!("mapping m {{{}@", " ".repeat(70_000));
+    assert_eq!(line.len(), 70_012);
+    std::fs::write(&file, format!("{line}\n}}\n")).unwrap();
+    for args in [&["check"][..], &["fmt", "--check"][..]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sfmap"))
+            .args(args)
+            .arg(&file)
+            .env("COLUMNS", "100")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {text}");
+        assert!(!text.contains("panicked"), "{args:?}: {text}");
+        assert!(
+            text.contains("× expected a clause or `}`, found `@`"),
+            "{args:?}: {text}"
+        );
+        assert!(text.contains("long.sfmap:1:70012]"), "{args:?}: {text}");
+        // The line is shown cut: the `@` and a few columns before it, not 70,000 spaces.
+        let shown = text.lines().find(|l| l.contains("│ …")).unwrap();
+        assert_eq!(shown.trim_end(), format!(" 1 │ …{}@", " ".repeat(40)));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
