@@ -492,6 +492,8 @@ impl<'s, 'a> MappingCtx<'_, 's, 'a> {
             return required_on_create;
         };
         let person_account = d.name == "Account" && fields.iter().any(|f| f.name == "LastName");
+        // An upsert's missing fields, for one warning.
+        let mut unmapped = Vec::new();
         for req in d.required_on_create() {
             if person_account && req.name == "Name" {
                 continue;
@@ -506,6 +508,9 @@ impl<'s, 'a> MappingCtx<'_, 's, 'a> {
                 && operation.join == Join::And
                 && matchers.iter().any(|m| m.field == req.name);
             match by_field {
+                None if !by_matcher && !by_query_matcher && op == OpKind::Upsert => {
+                    unmapped.push(req.name.as_str());
+                }
                 None if !by_matcher && !by_query_matcher => {
                     c.diags.push(
                         Diagnostic::new(
@@ -533,6 +538,10 @@ impl<'s, 'a> MappingCtx<'_, 's, 'a> {
                 }
                 _ => {}
             }
+        }
+        if !unmapped.is_empty() {
+            c.diags
+                .push(upsert_required_missing(d, &unmapped, operation.kind_span));
         }
         required_on_create
     }
@@ -565,6 +574,31 @@ impl<'s, 'a> MappingCtx<'_, 's, 'a> {
         }
         spread_plans
     }
+}
+
+/// `UpsertRequiredFieldMissing`: an upsert on `d` maps none of the required fields `unmapped`.
+fn upsert_required_missing(d: &ObjectDescribe, unmapped: &[&str], op_span: Span) -> Diagnostic {
+    let quoted: Vec<String> = unmapped.iter().map(|f| format!("`{f}`")).collect();
+    let names = match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => quoted.join(""),
+    };
+    Diagnostic::new(
+        Code::UpsertRequiredFieldMissing,
+        format!(
+            "upsert may create a `{}` without {names}, which Salesforce requires: \
+             events that find no record fail",
+            d.name
+        ),
+        op_span,
+        "updates are delivered; creates fail as MISSING_REQUIRED",
+    )
+    .with_help(format!(
+        "to create records too, map {} with a default for new records only, e.g. \
+         `{} = coalesce(traits.x, on_create(\"Unknown\"))`; to never create, use `update`",
+        if unmapped.len() == 1 { "it" } else { "them" },
+        unmapped[0]
+    ))
 }
 
 /// `RequiredFieldMayBeAbsent` for a required field `req` of `d` mapped from `value`.

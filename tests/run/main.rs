@@ -12,4 +12,5 @@ mod order;
 mod org_ledger;
 mod parity;
 mod stream;
+mod upsert_required;
 mod vocabulary;
