@@ -76,6 +76,7 @@ impl<'s, 'a> MappingCtx<'_, 's, 'a> {
         let fields = self.fields(&known, &entries, &mut reads);
         let required_on_create =
             self.required_on_create(&known, &entries, &fields, &matchers, strategy);
+        self.blank_insert(&known, &entries, &spreads);
         let spreads = self.spreads(&spreads, &reads);
         let bulk = self.bulk.map(|(settings, span)| {
             compile_bulk(
@@ -544,6 +545,45 @@ impl<'s, 'a> MappingCtx<'_, 's, 'a> {
                 .push(upsert_required_missing(d, &unmapped, operation.kind_span));
         }
         required_on_create
+    }
+
+    /// A `create` or `add` whose inserts get no field at all: no field, preset field or
+    /// spread, and for `add` no matcher value the insert copies (one matcher, or matchers
+    /// joined with `and`). Not reported when the object requires fields: that is E0402.
+    fn blank_insert(&mut self, known: &Known<'_>, entries: &[Entry<'_>], spreads: &[&ast::Spread]) {
+        let operation = self.operation;
+        let copies_matchers = operation.kind == OpKind::Add
+            && (operation.join == Join::And || operation.matchers.len() == 1);
+        let requires = known
+            .describe
+            .is_some_and(|d| d.required_on_create().next().is_some());
+        if !matches!(operation.kind, OpKind::Create | OpKind::Add)
+            || !entries.is_empty()
+            || !spreads.is_empty()
+            || copies_matchers
+            || requires
+        {
+            return;
+        }
+        self.c.diags.push(
+            Diagnostic::new(
+                Code::CreateWritesNoField,
+                format!(
+                    "{} writes no field: every `{}` it inserts is blank",
+                    operation.kind.as_str(),
+                    known.name
+                ),
+                operation.kind_span,
+                "inserts records with no field set",
+            )
+            .with_help(if operation.kind == OpKind::Add {
+                "give the mapping a `fields` block, e.g. `fields { Subject = properties.subject }`; \
+                 matchers joined with `or` only find records, their values are not written"
+            } else {
+                "give the mapping a `fields` block, e.g. `fields { Subject = properties.subject }`, \
+                 or a spread such as `...properties`"
+            }),
+        );
     }
 
     /// The `...path` spreads: each sends the object's remaining keys as fields, leaving out

@@ -121,6 +121,8 @@ codes! {
     /// An `upsert` that does not map a field the schema requires on create: its updates are
     /// delivered, an event that finds no record fails (for `create` and `add` this is E0402).
     UpsertRequiredFieldMissing = "W0006", Warning, "upsert may create without a required field";
+    /// A `create` or `add` that writes no field: every record it inserts is blank.
+    CreateWritesNoField = "W0007", Warning, "create writes no field";
 }
 
 impl std::fmt::Display for Code {

@@ -153,3 +153,49 @@ fn a_diagnostic_past_column_65535_is_reported_not_a_panic() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// W0007 exactly when the records a `create` or `add` inserts get no field at all: no field,
+/// preset or spread, and (for `add`) no matcher value copied into the insert.
+#[test]
+fn a_create_that_writes_no_field_is_warned() {
+    let schema = sfmap::schema::Schema::builtin();
+    let cases = [
+        ("create", "", true),
+        ("create", "fields { }", true),
+        ("create", "fields { Subject = properties.subject }", false),
+        ("create", "fields { ...properties suffix \"__c\" }", false),
+        ("add match SuppliedEmail = properties.email", "", false),
+        (
+            "add match SuppliedEmail = properties.email and Subject = properties.subject",
+            "",
+            false,
+        ),
+        (
+            "add match SuppliedEmail = properties.email or Subject = properties.subject",
+            "",
+            true,
+        ),
+        (
+            "upsert match SuppliedEmail = properties.email or Subject = properties.subject",
+            "",
+            false,
+        ),
+        ("update match Subject = properties.subject", "", false),
+    ];
+    for (op, fields, warned) in cases {
+        let src = format!(
+            "mapping m {{\n  on page where properties.email exists and properties.subject exists\n  object Case\n  {op}\n  {fields}\n}}\n"
+        );
+        let loaded = sfmap::load::load_text("t.sfmap", src.clone(), &schema);
+        let codes: Vec<&str> = loaded.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        let expected: &[&str] = if warned { &["W0007"] } else { &[] };
+        assert_eq!(codes, expected, "{src}");
+    }
+    // The message says what is inserted.
+    let src = "mapping m { on page object Case create }".to_string();
+    let loaded = sfmap::load::load_text("t.sfmap", src, &schema);
+    assert_eq!(
+        loaded.diagnostics[0].message,
+        "create writes no field: every `Case` it inserts is blank"
+    );
+}
