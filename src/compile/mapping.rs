@@ -610,6 +610,7 @@ impl<'s, 'a> MappingCtx<'_, 's, 'a> {
                 prefix: s.prefix.as_ref().map(|p| p.0.clone()).unwrap_or_default(),
                 suffix: s.suffix.as_ref().map(|p| p.0.clone()).unwrap_or_default(),
                 skip_keys: skip,
+                keep_null: s.keep_null.is_some(),
             });
         }
         spread_plans

@@ -149,6 +149,7 @@ impl<'p> Evaluator<'p> {
             slots: &scratch.out.slots,
             full: scratch.out.full.as_ref(),
             create_only: std::cell::Cell::new(false),
+            keep_null: std::cell::Cell::new(false),
         };
         result.message_id = match ctx.slots.get(MESSAGE_ID_SLOT) {
             Some(Some(Value::String(s))) => Some(s.clone()),
@@ -221,6 +222,8 @@ impl<'p> Evaluator<'p> {
                     ..
                 } => match ctx.eval(value)? {
                     None => continue,
+                    // A kept null clears the reference field itself.
+                    Some(v) if v.is_null() => FieldValue::Value(Value::Null),
                     Some(v) => FieldValue::Lookup {
                         relationship,
                         field: ext,
@@ -351,8 +354,10 @@ fn spread_fields<'p, 'a>(
         if !valid_api_name(key) {
             continue;
         }
-        if matches!(value, Value::Null | Value::Object(_) | Value::Array(_)) {
-            continue;
+        match value {
+            Value::Object(_) | Value::Array(_) => continue,
+            Value::Null if !spread.keep_null => continue,
+            _ => {}
         }
         let name = format!("{}{key}{}", spread.prefix, spread.suffix);
         if fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {

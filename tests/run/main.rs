@@ -8,6 +8,7 @@ mod crash;
 mod delivery;
 mod dry_run;
 mod faults;
+mod nulls;
 mod order;
 mod org_ledger;
 mod parity;
