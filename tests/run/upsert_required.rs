@@ -4,7 +4,7 @@
 //! delivered. `create` and `add` keep the error E0402.
 
 use serde_json::{Value, json};
-use sfmap::emulate::{Emulator, EmulatorConfig};
+use sfmap::emulate::Emulator;
 use sfmap::run::executor::Options;
 use sfmap::run::ledger::Ledger;
 
