@@ -16,7 +16,7 @@ use super::values::{check_clear, check_kind, check_literal, may_be_absent};
 use crate::diag::{Code, Diagnostic};
 use crate::event::path::{EventPath, Segment};
 use crate::plan::{self, PlanExpr, Strategy};
-use crate::schema::{FieldDescribe, ObjectDescribe};
+use crate::schema::{FieldDescribe, FieldType, ObjectDescribe};
 use crate::source::Span;
 use crate::syntax::ast::{self, FieldEntry, Join, OnMissing, OpKind};
 use crate::syntax::{self, print};
@@ -476,7 +476,7 @@ impl<'s, 'a> MappingCtx<'_, 's, 'a> {
     /// The fields the schema requires to create a record, for an operation that may create
     /// one. Each should be mapped (a person account's `LastName` stands in for `Account.Name`)
     /// or set by the matchers a create copies: the external-id key of an upsert, and a query
-    /// matcher joined by `and`. A mapped one should be present on every event, else
+    /// matcher that is alone or joined by `and`. A mapped one should be present on every event, else
     /// `RequiredFieldMayBeAbsent`.
     fn required_on_create(
         &mut self,
@@ -505,8 +505,10 @@ impl<'s, 'a> MappingCtx<'_, 's, 'a> {
                 .find(|e| e.field.name.eq_ignore_ascii_case(&req.name));
             let by_matcher =
                 strategy == Strategy::ExternalId && matchers.iter().any(|m| m.field == req.name);
+            // The insert copies a query matcher when it is the only one or they are joined
+            // with `and` (run::flush does the same).
             let by_query_matcher = strategy == Strategy::Query
-                && operation.join == Join::And
+                && (operation.join == Join::And || matchers.len() == 1)
                 && matchers.iter().any(|m| m.field == req.name);
             match by_field {
                 None if !by_matcher && !by_query_matcher && op == OpKind::Upsert => {
@@ -627,19 +629,32 @@ fn upsert_required_missing(d: &ObjectDescribe, unmapped: &[&str], op_span: Span)
     Diagnostic::new(
         Code::UpsertRequiredFieldMissing,
         format!(
-            "upsert may create a `{}` without {names}, which Salesforce requires: \
+            "upsert may create `{}` records without {names}, which Salesforce requires: \
              events that find no record fail",
             d.name
         ),
         op_span,
         "updates are delivered; creates fail as MISSING_REQUIRED",
     )
-    .with_help(format!(
-        "to create records too, map {} with a default for new records only, e.g. \
-         `{} = coalesce(traits.x, on_create(\"Unknown\"))`; to never create, use `update`",
-        if unmapped.len() == 1 { "it" } else { "them" },
-        unmapped[0]
-    ))
+    .with_help({
+        let them = if unmapped.len() == 1 { "it" } else { "them" };
+        // "Unknown" fits free text only (not a picklist, an email, a date ...).
+        let text = d
+            .field(unmapped[0])
+            .is_some_and(|f| matches!(f.field_type, FieldType::String | FieldType::Textarea));
+        if text {
+            format!(
+                "to create records too, map {them} with a default for new records only, e.g. \
+                 `{} = coalesce(traits.x, on_create(\"Unknown\"))`; to never create, use `update`",
+                unmapped[0]
+            )
+        } else {
+            format!(
+                "to create records too, map {them} with a default for new records only \
+                 (`on_create(...)`); to never create, use `update`"
+            )
+        }
+    })
 }
 
 /// `RequiredFieldMayBeAbsent` for a required field `req` of `d` mapped from `value`.

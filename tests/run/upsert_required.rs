@@ -72,7 +72,7 @@ fn an_upsert_without_a_required_field_is_a_warning_naming_it() {
             diagnostics(&without_company(matcher, false)),
             [(
                 "W0006",
-                "upsert may create a `Lead` without `Company`, which Salesforce requires: \
+                "upsert may create `Lead` records without `Company`, which Salesforce requires: \
                  events that find no record fail"
                     .to_string()
             )],
@@ -86,10 +86,45 @@ fn an_upsert_without_a_required_field_is_a_warning_naming_it() {
         diagnostics(&src),
         [(
             "W0006",
-            "upsert may create a `Lead` without `LastName` and `Company`, which Salesforce \
-             requires: events that find no record fail"
+            "upsert may create `Lead` records without `LastName` and `Company`, which \
+             Salesforce requires: events that find no record fail"
                 .to_string()
         )]
+    );
+}
+
+/// The help gives a text default only for a text field.
+#[test]
+fn the_warnings_help_fits_the_fields_type() {
+    let schema = sfmap::schema::Schema::builtin_with_file(&schema_path()).unwrap();
+    let w0006 = |src: &str| {
+        let loaded = sfmap::load::load_text("t.sfmap", src.to_string(), &schema);
+        let d = loaded
+            .diagnostics
+            .iter()
+            .find(|d| d.code.as_str() == "W0006")
+            .cloned()
+            .unwrap();
+        (d.message, d.help.unwrap())
+    };
+    assert_eq!(
+        w0006(&without_company("Email = traits.email", false)).1,
+        "to create records too, map it with a default for new records only, e.g. \
+         `Company = coalesce(traits.x, on_create(\"Unknown\"))`; to never create, use `update`"
+    );
+    let opportunity = "mapping o { on track(\"Deal\") where properties.name exists \
+                       object Opportunity upsert match Name = properties.name \
+                       fields { Description = properties.note } }";
+    assert_eq!(
+        w0006(opportunity),
+        (
+            "upsert may create `Opportunity` records without `StageName` and `CloseDate`, \
+             which Salesforce requires: events that find no record fail"
+                .to_string(),
+            "to create records too, map them with a default for new records only \
+             (`on_create(...)`); to never create, use `update`"
+                .to_string()
+        )
     );
 }
 
@@ -168,4 +203,43 @@ fn eval_shows_the_missing_field_of_an_upsert() {
         .unwrap();
     let json = serde_json::to_value(&result.outcomes).unwrap();
     assert_eq!(json[0]["missing_on_create"], json!(["Company"]), "{json}");
+}
+
+/// A lone query matcher is copied into the record an upsert or add creates (as an external-id
+/// key is), so it provides its required field: no diagnostic, and the insert has it.
+#[tokio::test]
+async fn a_lone_query_matcher_provides_its_required_field() {
+    for op in ["upsert", "add"] {
+        let src = format!(
+            r#"
+mapping lead {{
+  on identify where traits.company exists
+  object Lead
+  {op} match Company = traits.company
+  fields {{
+    LastName = coalesce(traits.last_name, "Unknown")
+  }}
+}}
+"#
+        );
+        assert_eq!(diagnostics(&src), [], "{op}");
+        let emu = one_lead().await;
+        let events = [json!({"type": "identify", "messageId": "m1",
+                             "traits": {"company": "Initech", "last_name": "Lumbergh"}})];
+        let (_, report) = run(
+            &emu,
+            &plan(&src),
+            &events,
+            Options::default(),
+            Ledger::open(None).unwrap(),
+        )
+        .await;
+        assert_eq!(report[0]["outcome"], "created", "{op}: {report:?}");
+        let leads = records(&emu, "Lead", &["Company", "LastName"], "Company");
+        assert_eq!(
+            serde_json::to_value(leads).unwrap(),
+            json!([{"Company": "Acme", "LastName": "Old"}, {"Company": "Initech", "LastName": "Lumbergh"}]),
+            "{op}"
+        );
+    }
 }
