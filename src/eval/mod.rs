@@ -244,13 +244,17 @@ impl<'p> Evaluator<'p> {
         for spread in &mapping.spreads {
             spread_fields(spread, ctx, &mut fields);
         }
+        // The matchers an insert copies (as run::flush does): the only one the event has, or
+        // all of them when joined with `and`.
+        let copied = mapping.join == Join::And || matchers.len() == 1;
         let mut missing_on_create = Vec::new();
         for req in &mapping.required_on_create {
             let present = fields.iter().any(|(n, v)| {
                 n.eq_ignore_ascii_case(req) && !matches!(v, FieldValue::Value(Value::Null))
             }) || on_create.iter().any(|(n, v)| {
                 n.eq_ignore_ascii_case(req) && !matches!(v, FieldValue::Value(Value::Null))
-            }) || matchers.iter().any(|(n, _)| n.eq_ignore_ascii_case(req));
+            }) || (copied
+                && matchers.iter().any(|(n, _)| n.eq_ignore_ascii_case(req)));
             if !present {
                 missing_on_create.push(req.as_str());
             }

@@ -243,3 +243,47 @@ mapping lead {{
         );
     }
 }
+
+/// Matchers joined with `or` are copied into the insert only when the event has one of them
+/// (run::flush): an event with both values that would create without Company fails
+/// MISSING_REQUIRED before anything is sent; one with the company alone creates the Lead.
+#[tokio::test]
+async fn or_matchers_provide_a_required_field_only_when_copied() {
+    let src = r#"
+mapping lead {
+  on identify
+  object Lead
+  upsert match Company = traits.company or Email = traits.email
+  fields {
+    LastName = coalesce(traits.last_name, "Unknown")
+  }
+}
+"#;
+    let emu = one_lead().await;
+    let events = [
+        json!({"type": "identify", "messageId": "m1",
+               "traits": {"company": "Initech", "email": "peter@initech.com"}}),
+        json!({"type": "identify", "messageId": "m2", "traits": {"company": "Globex"}}),
+    ];
+    let (_, report) = run(
+        &emu,
+        &plan(src),
+        &events,
+        Options::default(),
+        Ledger::open(None).unwrap(),
+    )
+    .await;
+    assert_eq!(
+        outcomes(&report),
+        [
+            ("failed".to_string(), "MISSING_REQUIRED".to_string()),
+            ("created".to_string(), String::new()),
+        ],
+        "{report:?}"
+    );
+    let leads = records(&emu, "Lead", &["Company"], "Company");
+    assert_eq!(
+        serde_json::to_value(leads).unwrap(),
+        json!([{"Company": "Acme"}, {"Company": "Globex"}])
+    );
+}
