@@ -52,6 +52,7 @@ const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("replace", 3, 3),
     ("clear", 0, 0),
     ("on_create", 1, 1),
+    ("keep_null", 1, 1),
     ("lookup", 2, 2),
     ("jmes", 1, 1),
 ];
@@ -305,6 +306,13 @@ impl Compiler<'_> {
             }
             "replace" => (Builtin::Replace, strty(Kind::STRING, any_absent)),
             "on_create" => (Builtin::OnCreate, compiled[0].ty),
+            "keep_null" => (
+                Builtin::KeepNull,
+                Ty {
+                    kind: compiled[0].ty.kind.or(Kind::NULL),
+                    maybe_absent: compiled[0].ty.maybe_absent,
+                },
+            ),
             _ => (Builtin::Clear, Ty::known(Kind::NULL)),
         };
         Compiled {

@@ -16,7 +16,7 @@ use super::values::{check_clear, check_kind, check_literal, may_be_absent};
 use crate::diag::{Code, Diagnostic};
 use crate::event::path::{EventPath, Segment};
 use crate::plan::{self, PlanExpr, Strategy};
-use crate::schema::{FieldDescribe, ObjectDescribe};
+use crate::schema::{FieldDescribe, FieldType, ObjectDescribe};
 use crate::source::Span;
 use crate::syntax::ast::{self, FieldEntry, Join, OnMissing, OpKind};
 use crate::syntax::{self, print};
@@ -76,6 +76,7 @@ impl<'s, 'a> MappingCtx<'_, 's, 'a> {
         let fields = self.fields(&known, &entries, &mut reads);
         let required_on_create =
             self.required_on_create(&known, &entries, &fields, &matchers, strategy);
+        self.blank_insert(&known, &entries, &spreads);
         let spreads = self.spreads(&spreads, &reads);
         let bulk = self.bulk.map(|(settings, span)| {
             compile_bulk(
@@ -475,7 +476,7 @@ impl<'s, 'a> MappingCtx<'_, 's, 'a> {
     /// The fields the schema requires to create a record, for an operation that may create
     /// one. Each should be mapped (a person account's `LastName` stands in for `Account.Name`)
     /// or set by the matchers a create copies: the external-id key of an upsert, and a query
-    /// matcher joined by `and`. A mapped one should be present on every event, else
+    /// matcher that is alone or joined by `and`. A mapped one should be present on every event, else
     /// `RequiredFieldMayBeAbsent`.
     fn required_on_create(
         &mut self,
@@ -492,6 +493,8 @@ impl<'s, 'a> MappingCtx<'_, 's, 'a> {
             return required_on_create;
         };
         let person_account = d.name == "Account" && fields.iter().any(|f| f.name == "LastName");
+        // An upsert's missing fields, for one warning.
+        let mut unmapped = Vec::new();
         for req in d.required_on_create() {
             if person_account && req.name == "Name" {
                 continue;
@@ -502,10 +505,15 @@ impl<'s, 'a> MappingCtx<'_, 's, 'a> {
                 .find(|e| e.field.name.eq_ignore_ascii_case(&req.name));
             let by_matcher =
                 strategy == Strategy::ExternalId && matchers.iter().any(|m| m.field == req.name);
+            // The insert copies a query matcher when it is the only one or they are joined
+            // with `and` (run::flush does the same).
             let by_query_matcher = strategy == Strategy::Query
-                && operation.join == Join::And
+                && (operation.join == Join::And || matchers.len() == 1)
                 && matchers.iter().any(|m| m.field == req.name);
             match by_field {
+                None if !by_matcher && !by_query_matcher && op == OpKind::Upsert => {
+                    unmapped.push(req.name.as_str());
+                }
                 None if !by_matcher && !by_query_matcher => {
                     c.diags.push(
                         Diagnostic::new(
@@ -534,7 +542,50 @@ impl<'s, 'a> MappingCtx<'_, 's, 'a> {
                 _ => {}
             }
         }
+        if !unmapped.is_empty() {
+            c.diags
+                .push(upsert_required_missing(d, &unmapped, operation.kind_span));
+        }
         required_on_create
+    }
+
+    /// A `create` or `add` whose inserts get no field at all: no field, preset field or
+    /// spread, and for `add` no matcher value the insert copies (one matcher, or matchers
+    /// joined with `and`). Not reported when the object requires fields: that is E0402.
+    fn blank_insert(&mut self, known: &Known<'_>, entries: &[Entry<'_>], spreads: &[&ast::Spread]) {
+        let operation = self.operation;
+        let copies_matchers = operation.kind == OpKind::Add
+            && (operation.join == Join::And || operation.matchers.len() == 1);
+        let requires = known
+            .describe
+            .is_some_and(|d| d.required_on_create().next().is_some());
+        if !matches!(operation.kind, OpKind::Create | OpKind::Add)
+            || !entries.is_empty()
+            || !spreads.is_empty()
+            || copies_matchers
+            || requires
+        {
+            return;
+        }
+        self.c.diags.push(
+            Diagnostic::new(
+                Code::CreateWritesNoField,
+                format!(
+                    "{} writes no field: every `{}` it inserts is blank",
+                    operation.kind.as_str(),
+                    known.name
+                ),
+                operation.kind_span,
+                "inserts records with no field set",
+            )
+            .with_help(if operation.kind == OpKind::Add {
+                "give the mapping a `fields` block, e.g. `fields { Subject = properties.subject }`; \
+                 matchers joined with `or` only find records, their values are not written"
+            } else {
+                "give the mapping a `fields` block, e.g. `fields { Subject = properties.subject }`, \
+                 or a spread such as `...properties`"
+            }),
+        );
     }
 
     /// The `...path` spreads: each sends the object's remaining keys as fields, leaving out
@@ -561,10 +612,49 @@ impl<'s, 'a> MappingCtx<'_, 's, 'a> {
                 prefix: s.prefix.as_ref().map(|p| p.0.clone()).unwrap_or_default(),
                 suffix: s.suffix.as_ref().map(|p| p.0.clone()).unwrap_or_default(),
                 skip_keys: skip,
+                keep_null: s.keep_null.is_some(),
             });
         }
         spread_plans
     }
+}
+
+/// `UpsertRequiredFieldMissing`: an upsert on `d` maps none of the required fields `unmapped`.
+fn upsert_required_missing(d: &ObjectDescribe, unmapped: &[&str], op_span: Span) -> Diagnostic {
+    let quoted: Vec<String> = unmapped.iter().map(|f| format!("`{f}`")).collect();
+    let names = match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => quoted.join(""),
+    };
+    Diagnostic::new(
+        Code::UpsertRequiredFieldMissing,
+        format!(
+            "upsert may create `{}` records without {names}, which Salesforce requires: \
+             events that find no record fail",
+            d.name
+        ),
+        op_span,
+        "updates are delivered; creates fail as MISSING_REQUIRED",
+    )
+    .with_help({
+        let them = if unmapped.len() == 1 { "it" } else { "them" };
+        // "Unknown" fits free text only (not a picklist, an email, a date ...).
+        let text = d
+            .field(unmapped[0])
+            .is_some_and(|f| matches!(f.field_type, FieldType::String | FieldType::Textarea));
+        if text {
+            format!(
+                "to create records too, map {them} with a default for new records only, e.g. \
+                 `{} = coalesce(traits.x, on_create(\"Unknown\"))`; to never create, use `update`",
+                unmapped[0]
+            )
+        } else {
+            format!(
+                "to create records too, map {them} with a default for new records only \
+                 (`on_create(...)`); to never create, use `update`"
+            )
+        }
+    })
 }
 
 /// `RequiredFieldMayBeAbsent` for a required field `req` of `d` mapped from `value`.

@@ -166,12 +166,13 @@ impl Compiler<'_> {
                 seen.insert(key, clause.span);
             }
         }
+        // (what is missing, the help that adds it)
         let mut missing = Vec::new();
         if trigger.is_none() {
-            missing.push(("on", "an `on` trigger, e.g. `on identify`"));
+            missing.push(("`on` trigger", "an `on` trigger, e.g. `on identify`"));
         }
         if object.is_none() {
-            missing.push(("object", "an `object` clause, e.g. `object Lead`"));
+            missing.push(("`object` clause", "an `object` clause, e.g. `object Lead`"));
         }
         if operation.is_none() {
             missing.push((
@@ -179,7 +180,7 @@ impl Compiler<'_> {
                 "an operation: `create`, `add`, `update`, `upsert` or `delete`",
             ));
         }
-        for (_, what) in &missing {
+        for (what, add) in &missing {
             self.diags.push(
                 Diagnostic::new(
                     Code::MissingClause,
@@ -187,7 +188,7 @@ impl Compiler<'_> {
                     m.name.span,
                     "incomplete mapping",
                 )
-                .with_help(format!("add {what}")),
+                .with_help(format!("add {add}")),
             );
         }
         let (trigger, object, operation) = (trigger?, object?, operation?);

@@ -269,6 +269,39 @@ pub(super) fn check_clear(c: &mut Compiler<'_>, field: &FieldDescribe, value: &a
             )
             .with_help("remove the assignment to leave the field unchanged"),
         );
+    } else if !field.nillable && may_keep_null(value) {
+        c.diags.push(
+            Diagnostic::new(
+                Code::TypeMismatch,
+                format!(
+                    "`{}` cannot be cleared: Salesforce requires a value",
+                    field.name
+                ),
+                value.span,
+                "clears the field when the event holds null",
+            )
+            .with_help(
+                "leave out `keep_null(...)`: an event's null then leaves the field unchanged",
+            ),
+        );
+    }
+}
+
+/// Whether the value may be a null that `keep_null()` kept from the event: its result, a
+/// `coalesce` argument, a branch of an `if`, or the first argument of a function (a null in
+/// gives null out).
+fn may_keep_null(e: &ast::Expr) -> bool {
+    match &e.kind {
+        ExprKind::Call { name, args } => match name.name.as_str() {
+            "keep_null" => true,
+            "coalesce" => args.iter().any(may_keep_null),
+            "clear" | "jmes" => false,
+            "lookup" => args.get(1).is_some_and(may_keep_null),
+            _ => args.first().is_some_and(may_keep_null),
+        },
+        ExprKind::If(_, a, b) => may_keep_null(a) || may_keep_null(b),
+        ExprKind::Paren(inner) => may_keep_null(inner),
+        _ => false,
     }
 }
 

@@ -118,6 +118,11 @@ codes! {
     /// A mapping that may create a record maps a field the schema requires on create from a
     /// value that may be absent on some events (no fallback, no `where ... exists` guard).
     RequiredFieldMayBeAbsent = "W0005", Warning, "required field may be absent";
+    /// An `upsert` that does not map a field the schema requires on create: its updates are
+    /// delivered, an event that finds no record fails (for `create` and `add` this is E0402).
+    UpsertRequiredFieldMissing = "W0006", Warning, "upsert may create without a required field";
+    /// A `create` or `add` that writes no field: every record it inserts is blank.
+    CreateWritesNoField = "W0007", Warning, "create writes no field";
 }
 
 impl std::fmt::Display for Code {

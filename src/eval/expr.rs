@@ -14,6 +14,8 @@ pub(crate) struct Ctx<'s, 'a> {
     pub full: Option<&'s serde_json::Value>,
     /// Set when `on_create()` supplied the value being evaluated.
     pub create_only: std::cell::Cell<bool>,
+    /// Set inside `keep_null()`: an event's null reads as null, not as absent.
+    pub keep_null: std::cell::Cell<bool>,
 }
 
 /// Why an expression failed for this event.
@@ -51,13 +53,20 @@ impl<'s, 'a> Ctx<'s, 'a> {
         }
     }
 
+    /// The event value of slot `n`: a null is absent, except inside `keep_null()`.
+    #[inline]
+    fn slot(&self, n: usize) -> Val<'s, 'a> {
+        match self.slots.get(n) {
+            Some(Some(Value::Null)) if !self.keep_null.get() => None,
+            Some(Some(v)) => Some(Cow::Borrowed(v)),
+            Some(None) | None => None,
+        }
+    }
+
     pub fn eval(&self, e: &PlanExpr) -> Result<Val<'s, 'a>, Failure> {
         Ok(match e {
             PlanExpr::Const(v) => Some(Cow::Owned(v.clone())),
-            PlanExpr::Slot(n) => match self.slots.get(*n) {
-                Some(Some(Value::Null)) | Some(None) | None => None,
-                Some(Some(v)) => Some(Cow::Borrowed(v)),
-            },
+            PlanExpr::Slot(n) => self.slot(*n),
             PlanExpr::Template(parts) => {
                 let mut out = String::new();
                 for p in parts {
@@ -83,9 +92,9 @@ impl<'s, 'a> Ctx<'s, 'a> {
             PlanExpr::Call(Builtin::Coalesce, args) => {
                 for a in args {
                     let v = match a {
-                        PlanExpr::Slot(n) => match self.slots.get(*n) {
-                            Some(Some(Value::Null)) | Some(None) | None => continue,
-                            Some(Some(v)) => Cow::Borrowed(v),
+                        PlanExpr::Slot(n) => match self.slot(*n) {
+                            None => continue,
+                            Some(v) => v,
                         },
                         other => match self.eval(other)? {
                             Some(v) => v,

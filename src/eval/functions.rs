@@ -24,9 +24,19 @@ pub(crate) fn call<'s, 'a>(
     if b == Builtin::Clear {
         return Ok(Some(Cow::Owned(Value::Null)));
     }
+    if b == Builtin::KeepNull {
+        let outer = ctx.keep_null.replace(true);
+        let v = ctx.eval(&args[0]);
+        ctx.keep_null.set(outer);
+        return v;
+    }
     let Some(first) = ctx.eval(&args[0])? else {
         return Ok(None);
     };
+    // Null in, null out, as absent in, absent out: `lower(keep_null(traits.x))` clears.
+    if first.is_null() {
+        return Ok(Some(first));
+    }
     let text = || scalar_text(&first);
     let string = |s: String| Ok(Some(Cow::Owned(Value::String(Cow::Owned(s)))));
     match b {
@@ -128,7 +138,7 @@ pub(crate) fn call<'s, 'a>(
             };
             string(out)
         }
-        Builtin::Clear | Builtin::OnCreate => unreachable!("handled above"),
+        Builtin::Clear | Builtin::OnCreate | Builtin::KeepNull => unreachable!("handled above"),
         Builtin::Coalesce => unreachable!("evaluated in expr.rs"),
     }
 }

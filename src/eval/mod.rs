@@ -149,6 +149,7 @@ impl<'p> Evaluator<'p> {
             slots: &scratch.out.slots,
             full: scratch.out.full.as_ref(),
             create_only: std::cell::Cell::new(false),
+            keep_null: std::cell::Cell::new(false),
         };
         result.message_id = match ctx.slots.get(MESSAGE_ID_SLOT) {
             Some(Some(Value::String(s))) => Some(s.clone()),
@@ -221,6 +222,8 @@ impl<'p> Evaluator<'p> {
                     ..
                 } => match ctx.eval(value)? {
                     None => continue,
+                    // A kept null clears the reference field itself.
+                    Some(v) if v.is_null() => FieldValue::Value(Value::Null),
                     Some(v) => FieldValue::Lookup {
                         relationship,
                         field: ext,
@@ -246,13 +249,17 @@ impl<'p> Evaluator<'p> {
         for spread in &mapping.spreads {
             spread_fields(spread, ctx, &mut fields);
         }
+        // The matchers an insert copies (as run::flush does): the only one the event has, or
+        // all of them when joined with `and`.
+        let copied = mapping.join == Join::And || matchers.len() == 1;
         let mut missing_on_create = Vec::new();
         for req in &mapping.required_on_create {
             let present = fields.iter().any(|(n, v)| {
                 n.eq_ignore_ascii_case(req) && !matches!(v, FieldValue::Value(Value::Null))
             }) || on_create.iter().any(|(n, v)| {
                 n.eq_ignore_ascii_case(req) && !matches!(v, FieldValue::Value(Value::Null))
-            }) || matchers.iter().any(|(n, _)| n.eq_ignore_ascii_case(req));
+            }) || (copied
+                && matchers.iter().any(|(n, _)| n.eq_ignore_ascii_case(req)));
             if !present {
                 missing_on_create.push(req.as_str());
             }
@@ -370,8 +377,10 @@ fn spread_fields<'p, 'a>(
         if !valid_api_name(key) {
             continue;
         }
-        if matches!(value, Value::Null | Value::Object(_) | Value::Array(_)) {
-            continue;
+        match value {
+            Value::Object(_) | Value::Array(_) => continue,
+            Value::Null if !spread.keep_null => continue,
+            _ => {}
         }
         let name = format!("{}{key}{}", spread.prefix, spread.suffix);
         if fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {

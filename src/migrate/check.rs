@@ -146,6 +146,7 @@ fn explain(code: Code) -> String {
             asm::LOOKUP_MISSING.id
         ),
         Code::RequiredFieldMayBeAbsent => "expected: an event without it fails with MISSING_REQUIRED only when it would create a record, as Classic required the `name` trait on group calls".into(),
+        Code::UpsertRequiredFieldMissing => "expected: Classic's action failed whenever such an upsert created a record; its updates are delivered, and an event that finds no record fails with MISSING_REQUIRED before anything is sent".into(),
         Code::OverlappingTriggers => "expected: Classic ran the default mapping and the custom action on the same events".into(),
         other => format!("see docs/errors/{}.md", other.as_str()),
     }

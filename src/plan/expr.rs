@@ -13,7 +13,7 @@ use crate::syntax::ast::{CompareOp, LogicOp};
 pub enum PlanExpr {
     /// A constant (`null` here is an explicit null: it clears a field).
     Const(Value<'static>),
-    /// The event value at `reads[n]`; JSON null reads as absent.
+    /// The event value at `reads[n]`; JSON null reads as absent, except inside `keep_null()`.
     Slot(usize),
     /// A template: the parts concatenated; absent if any part is absent.
     Template(Vec<PlanExpr>),
@@ -84,6 +84,9 @@ pub enum Builtin {
     Clear,
     /// `on_create(x)`: `x`, used only when the write creates the record.
     OnCreate,
+    /// `keep_null(x)`: `x`, where a null in the event is null (it clears the field) instead
+    /// of absent.
+    KeepNull,
 }
 
 /// A JMESPath expression compiled once, shown as its source.

@@ -118,6 +118,10 @@ pub struct SpreadPlan {
     pub suffix: String,
     /// Keys never spread: the `except` list plus keys other fields of the mapping read.
     pub skip_keys: Vec<String>,
+    /// `keep_null`: a key whose value is null is sent as null (clearing the field) instead of
+    /// being left out.
+    #[serde(skip_serializing_if = "is_false")]
+    pub keep_null: bool,
 }
 
 /// Bulk API 2.0 settings.
@@ -141,6 +145,10 @@ impl Strategy {
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Plan {

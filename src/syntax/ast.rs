@@ -202,6 +202,8 @@ pub struct Spread {
     pub prefix: Option<(String, Span)>,
     pub suffix: Option<(String, Span)>,
     pub except: Vec<(String, Span)>,
+    /// `keep_null`: keys whose value is null are sent as null (clearing the field).
+    pub keep_null: Option<Span>,
     pub span: Span,
 }
 

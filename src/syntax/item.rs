@@ -277,7 +277,7 @@ impl Parser {
     }
 
     /// `spread = "..." path [ "prefix" plain_string ] [ "suffix" plain_string ]
-    ///           [ "except" "[" [ key { "," key } [ "," ] ] "]" ]`
+    ///           [ "except" "[" [ key { "," key } [ "," ] ] "]" ] [ "keep_null" ]`
     /// `key = ident | plain_string`
     fn spread<'a>(&self, i: &'a str) -> PResult<'a, Spread> {
         self.hit("spread");
@@ -288,6 +288,7 @@ impl Parser {
             prefix: None,
             suffix: None,
             except: Vec::new(),
+            keep_null: None,
             span: Default::default(),
         };
         if self.peek_kw(rest, "prefix") {
@@ -315,6 +316,14 @@ impl Parser {
             })?;
             spread.except = keys;
             rest = after;
+        }
+        // Not a field named `keep_null` on the next line: no `=` follows.
+        if self.peek_kw(rest, "keep_null") {
+            let (after, span) = self.kw(rest, "keep_null")?;
+            if !self.peek_punct(after, "=") {
+                spread.keep_null = Some(span);
+                rest = after;
+            }
         }
         spread.span = self.span(i, rest);
         Ok((rest, spread))

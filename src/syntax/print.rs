@@ -252,6 +252,9 @@ impl Printer<'_> {
                         self.out.push_str(&keys.join(", "));
                         self.out.push(']');
                     }
+                    if s.keep_null.is_some() {
+                        self.out.push_str(" keep_null");
+                    }
                 }
             }
             self.trailing(entry.span().end);

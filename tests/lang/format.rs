@@ -52,6 +52,37 @@ fn formatting_a_messy_file() {
     insta::assert_snapshot!(format(messy).unwrap());
 }
 
+/// A spread's trailing `keep_null` is kept by `fmt`; a field named `keep_null` on the next line
+/// is a field, not the spread's option.
+#[test]
+fn a_spreads_keep_null_formats_and_does_not_swallow_a_field() {
+    let text = "mapping m { on identify object Lead update match Email = traits.email fields { \
+                ...traits   suffix \"__c\"   keep_null\n Title = traits.title } }\n";
+    let once = format(text).unwrap();
+    assert!(
+        once.contains("    ...traits suffix \"__c\" keep_null\n    Title = traits.title\n"),
+        "{once}"
+    );
+    let parsed = syntax::parse("mapping m { object Lead fields { ...traits\n keep_null = 1 } }");
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    let entries: Vec<String> = parsed.file.mappings[0]
+        .clauses
+        .iter()
+        .filter_map(|c| match &c.kind {
+            syntax::ast::ClauseKind::Fields(list) => Some(list),
+            _ => None,
+        })
+        .flatten()
+        .map(|e| match e {
+            syntax::ast::FieldEntry::Spread(s) => {
+                format!("spread keep_null={}", s.keep_null.is_some())
+            }
+            syntax::ast::FieldEntry::Assign { field, .. } => format!("field {}", field.name),
+        })
+        .collect();
+    assert_eq!(entries, ["spread keep_null=false", "field keep_null"]);
+}
+
 fn corpus() -> Vec<String> {
     let mut all = files("tests/fixtures/check/ok", "sfmap");
     all.extend(files("examples", "sfmap"));

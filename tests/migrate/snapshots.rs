@@ -37,8 +37,19 @@ fn example_c_config_api_builtin_schema() {
 #[test]
 fn example_c_config_api_org_schema() {
     let m = run_org(&["c-config-api-custom-actions.json"]);
-    // The Contact upsert maps no LastName, which Salesforce requires on create.
-    assert!(!m.report.complete);
+    // The Contact upsert maps no LastName, which Salesforce requires on create: it is generated
+    // with warning W0006 (its updates are delivered, its creates fail), not left out.
+    assert!(m.report.complete);
+    let warned: Vec<(&str, &str)> = m.report.destinations[0]
+        .check
+        .warnings
+        .iter()
+        .map(|w| (w.code, w.mapping.as_str()))
+        .collect();
+    assert!(
+        warned.contains(&("W0006", "identify_contact_upsert")),
+        "{warned:?}"
+    );
     insta::assert_snapshot!("c-config-api-org", dump(&m));
 }
 

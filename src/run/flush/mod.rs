@@ -174,11 +174,14 @@ pub fn plan_with(mapping: &Mapping, ops: &[Op], found: &[Found], looked_up: bool
 }
 
 /// Whether the flush must look records up before writing: query matchers always, external-id
-/// upserts when some event has create-only values.
+/// upserts when some event has create-only values or lacks a field required to create (it
+/// fails MISSING_REQUIRED only if it would create).
 pub fn needs_lookup(mapping: &Mapping, ops: &[Op]) -> bool {
     match mapping.strategy {
         Strategy::Query => true,
-        Strategy::ExternalId => ops.iter().any(|op| !op.create_only.is_empty()),
+        Strategy::ExternalId => ops
+            .iter()
+            .any(|op| !op.create_only.is_empty() || !op.missing_on_create.is_empty()),
         Strategy::Insert | Strategy::ById => false,
     }
 }
