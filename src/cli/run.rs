@@ -47,7 +47,9 @@ pub struct RunArgs {
     /// The run ledger (SQLite). Default: `.sfmap/ledger.sqlite`; in memory with `--org local`.
     #[arg(long)]
     pub ledger: Option<PathBuf>,
-    /// Append the original line of each failed event here, for `sfmap replay`.
+    /// Write each failed event here, with its code, message, mapping and original line byte
+    /// for byte, for `sfmap replay`. The file is rewritten each run; the previous one is kept
+    /// as FILE.prev.
     #[arg(long)]
     pub dead_letter: Option<PathBuf>,
     /// Evaluate and look records up (read-only), write nothing: each event's would_create,
@@ -203,16 +205,6 @@ async fn run_async(args: &RunArgs) -> ExitCode {
         // A dry run shows what would happen to each event; without --report, on stdout.
         exec = exec.with_report(std::io::LineWriter::new(std::io::stdout()));
     }
-    if let Some(p) = &args.dead_letter {
-        match std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-        {
-            Ok(f) => exec = exec.with_dead_letter(BufWriter::new(f)),
-            Err(e) => return super::usage_error(&format!("cannot write {}: {e}", p.display())),
-        }
-    }
     let input: Box<dyn BufRead + Send + 'static> = if args.events.as_os_str() == "-" {
         Box::new(std::io::BufReader::new(std::io::stdin()))
     } else {
@@ -223,6 +215,14 @@ async fn run_async(args: &RunArgs) -> ExitCode {
             }
         }
     };
+    // The input is open before the dead letter file is rotated: `replay` may read the very
+    // file it will rewrite.
+    if let Some(p) = &args.dead_letter {
+        match open_dead_letter(p) {
+            Ok(f) => exec = exec.with_dead_letter(BufWriter::new(f)),
+            Err(e) => return super::usage_error(&format!("cannot write {}: {e}", p.display())),
+        }
+    }
     let size = (args.events.as_os_str() != "-")
         .then(|| std::fs::metadata(&args.events).ok().map(|m| m.len()))
         .flatten();
@@ -388,6 +388,18 @@ fn resume_command() -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The dead letter file, rewritten for this run: an earlier one (the events an earlier run
+/// failed, which this run may be replaying) is kept as `FILE.prev`, so entries never pile up
+/// twice.
+fn open_dead_letter(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+        let mut prev = path.as_os_str().to_owned();
+        prev.push(".prev");
+        std::fs::rename(path, prev)?;
+    }
+    std::fs::File::create(path)
 }
 
 /// `--events` names a file that can be read (or `-`): checked before connecting to the org.

@@ -135,6 +135,12 @@ impl<R: BufRead> LineReader<R> {
         })
     }
 
+    /// The bytes of the line last read (without its line end): what an
+    /// [`LineError::InvalidUtf8`] line held.
+    pub fn last_line(&self) -> &[u8] {
+        trim_line_end(&self.buf)
+    }
+
     /// Gives back the wrapped reader.
     pub fn into_inner(self) -> R {
         self.inner

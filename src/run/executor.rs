@@ -180,7 +180,7 @@ impl<'p> Executor<'p> {
             .evaluator
             .eval_json(line, &mut scratch, false, &mut result)
         {
-            return self.unreadable(line_no, line, e.code(), &e.to_string());
+            return self.unreadable(line_no, line.as_bytes(), e.code(), &e.to_string());
         }
         let key = result
             .message_id
@@ -203,7 +203,7 @@ impl<'p> Executor<'p> {
                     let failure = Failure::new(e.code, e.message.clone());
                     settled.push((
                         Settlement::failed(&key, line_no, &e.mapping.name, failure).at(seq),
-                        line.to_string(),
+                        line.as_bytes().to_vec(),
                     ));
                 }
                 EvalOutcome::Op(op) => {
@@ -238,7 +238,7 @@ impl<'p> Executor<'p> {
         }
         if fired == 0 {
             let s = Settlement::skipped(&key, line_no, "", "no mapping fires on this event");
-            settled.push((s.at(seq), String::new()));
+            settled.push((s.at(seq), Vec::new()));
         }
         self.recorder.settle(&settled)?;
         for index in full {
@@ -247,16 +247,22 @@ impl<'p> Executor<'p> {
         Ok(())
     }
 
-    /// A line that cannot be read as an event (not JSON, not UTF-8): it fails on its own.
-    pub fn push_unreadable(&mut self, line_no: usize, why: &str) -> Result<(), RunError> {
+    /// A line that cannot be read as an event (not UTF-8): it fails on its own, and the
+    /// dead letter keeps its bytes.
+    pub fn push_unreadable(
+        &mut self,
+        line_no: usize,
+        raw: &[u8],
+        why: &str,
+    ) -> Result<(), RunError> {
         self.recorder.summary.events += 1;
-        self.unreadable(line_no, "\u{0}", RunCode::MalformedEvent, why)
+        self.unreadable(line_no, raw, RunCode::MalformedEvent, why)
     }
 
     fn unreadable(
         &mut self,
         line_no: usize,
-        raw: &str,
+        raw: &[u8],
         code: RunCode,
         why: &str,
     ) -> Result<(), RunError> {
@@ -265,7 +271,7 @@ impl<'p> Executor<'p> {
         let seq = self.recorder.expect(1);
         self.recorder.settle(&[(
             Settlement::failed(&key, line_no, "", failure).at(seq),
-            raw.to_string(),
+            raw.to_vec(),
         )])
     }
 
@@ -475,7 +481,7 @@ impl<'p> Executor<'p> {
         results: Vec<Option<WriteResult>>,
         changes: Vec<Option<Map<String, Value>>>,
         calls_before: u64,
-    ) -> Vec<(Settlement, String)> {
+    ) -> Vec<(Settlement, Vec<u8>)> {
         let spent = self.client.api_calls().saturating_sub(calls_before) as f64;
         let share = spent / batch.len().max(1) as f64;
         batch
@@ -489,7 +495,7 @@ impl<'p> Executor<'p> {
                 let mut s = Settlement::of(&p.key, p.line, &mapping.name, r).at(p.seq);
                 s.api_calls = share;
                 s.changes = change;
-                (s, p.raw.clone())
+                (s, p.raw.as_bytes().to_vec())
             })
             .collect()
     }

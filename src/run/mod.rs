@@ -11,7 +11,8 @@
 //! | [`flush`] | which writes a flush sends: events applied one by one, in order (pure) |
 //! | [`dry_run`] | what a dry run predicts per event (pure) |
 //! | [`send`] | how writes reach Salesforce: Collections, Bulk API 2.0, no duplicate on retry |
-//! | [`record`] | ledger, counts and sinks for every settled event |
+//! | [`record`] | ledger, counts and sinks for every settled event, told in input order |
+//! | [`dead_letter`] | the dead letter file's entries: why, and the original line byte for byte |
 //! | [`sink`] | the events a host watches: the report, the dead letter, progress |
 //! | [`settlement`] | one event's fate for one mapping (a report line, a ledger row) |
 //! | [`ledger`] | the SQLite ledger that makes runs resumable |
@@ -22,6 +23,7 @@
 
 pub mod admit;
 pub mod budget;
+pub mod dead_letter;
 pub mod dry_run;
 pub mod executor;
 pub mod flush;

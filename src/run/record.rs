@@ -42,7 +42,7 @@ pub struct Recorder<'p> {
 }
 
 /// A settlement as the sinks get it: with the event's original line and how it was kept.
-type Told = (Settlement, String, Kept);
+type Told = (Settlement, Vec<u8>, Kept);
 
 /// Settlements held back until the events before them have settled.
 #[derive(Default)]
@@ -63,7 +63,7 @@ impl InputOrder {
     }
 
     /// Holds one settlement; returns those now in order, earliest first.
-    fn hold(&mut self, s: Settlement, raw: String, kept: Kept) -> Vec<Told> {
+    fn hold(&mut self, s: Settlement, raw: Vec<u8>, kept: Kept) -> Vec<Told> {
         let at = s.seq.checked_sub(self.first).map(|i| i as usize);
         match at.and_then(|i| self.events.get_mut(i)) {
             Some((left, held)) => {
@@ -112,7 +112,7 @@ impl<'p> Recorder<'p> {
     }
 
     /// Records outcomes (with each event's original line): ledger, counts, sinks.
-    pub fn settle(&mut self, outcomes: &[(Settlement, String)]) -> Result<(), RunError> {
+    pub fn settle(&mut self, outcomes: &[(Settlement, Vec<u8>)]) -> Result<(), RunError> {
         if outcomes.is_empty() {
             return Ok(());
         }
@@ -134,14 +134,14 @@ impl<'p> Recorder<'p> {
     /// outcome of this run, and the ledger keeps the first outcome.
     pub fn already_delivered(&mut self, o: &Settlement) -> Result<(), RunError> {
         self.summary.already_done += 1;
-        self.tell(o, "", Kept::ReportedOnly)
+        self.tell(o, b"", Kept::ReportedOnly)
     }
 
     /// A copy of an event waiting in this flush: counted and reported, never recorded (the
     /// ledger row belongs to the first copy, still to be delivered).
     pub fn duplicate(&mut self, o: &Settlement) -> Result<(), RunError> {
         *self.summary.outcomes.entry(o.outcome).or_default() += 1;
-        self.tell(o, "", Kept::ReportedOnly)
+        self.tell(o, b"", Kept::ReportedOnly)
     }
 
     pub fn flushed(&mut self, flush: &FlushDone<'_>) -> Result<(), RunError> {
@@ -160,8 +160,8 @@ impl<'p> Recorder<'p> {
         Ok(())
     }
 
-    fn tell(&mut self, o: &Settlement, raw: &str, kept: Kept) -> Result<(), RunError> {
-        let ready = self.order.hold(o.clone(), raw.to_string(), kept);
+    fn tell(&mut self, o: &Settlement, raw: &[u8], kept: Kept) -> Result<(), RunError> {
+        let ready = self.order.hold(o.clone(), raw.to_vec(), kept);
         self.tell_all(ready)
     }
 
@@ -197,11 +197,11 @@ mod tests {
         assert_eq!(o.expect(1), 1);
         assert_eq!(o.expect(1), 2);
         // Event 1's flush goes out first: held.
-        assert!(o.hold(at(1, "b"), String::new(), Kept::Recorded).is_empty());
-        assert!(o.hold(at(0, "a"), String::new(), Kept::Recorded).is_empty());
+        assert!(o.hold(at(1, "b"), Vec::new(), Kept::Recorded).is_empty());
+        assert!(o.hold(at(0, "a"), Vec::new(), Kept::Recorded).is_empty());
         // Event 0's second mapping settles: 0 and 1 are told, in order.
         assert_eq!(
-            told(o.hold(at(0, "b"), String::new(), Kept::Recorded)),
+            told(o.hold(at(0, "b"), Vec::new(), Kept::Recorded)),
             [(0, "a".into()), (0, "b".into()), (1, "b".into())]
         );
         // Event 2 has not settled, and nothing of it is held.
@@ -213,7 +213,7 @@ mod tests {
         let mut o = InputOrder::default();
         o.expect(1);
         o.expect(1);
-        assert!(o.hold(at(1, "a"), String::new(), Kept::Recorded).is_empty());
+        assert!(o.hold(at(1, "a"), Vec::new(), Kept::Recorded).is_empty());
         assert_eq!(told(o.drain()), [(1, "a".into())]);
     }
 }

@@ -34,7 +34,7 @@ pub struct FlushDone<'a> {
 /// run that cannot be trusted).
 pub trait Sink: Send {
     /// An event settled for one mapping; `raw` is its original line.
-    fn settled(&mut self, s: &Settlement, raw: &str, kept: Kept) -> std::io::Result<()>;
+    fn settled(&mut self, s: &Settlement, raw: &[u8], kept: Kept) -> std::io::Result<()>;
 
     /// A flush went out.
     fn flushed(&mut self, _flush: &FlushDone<'_>) -> std::io::Result<()> {
@@ -51,7 +51,7 @@ pub trait Sink: Send {
 pub struct JsonlReport<W: Write + Send>(pub W);
 
 impl<W: Write + Send> Sink for JsonlReport<W> {
-    fn settled(&mut self, s: &Settlement, _raw: &str, _kept: Kept) -> std::io::Result<()> {
+    fn settled(&mut self, s: &Settlement, _raw: &[u8], _kept: Kept) -> std::io::Result<()> {
         serde_json::to_writer(&mut self.0, s).map_err(std::io::Error::other)?;
         self.0.write_all(b"\n")
     }
@@ -66,15 +66,18 @@ impl<W: Write + Send> Sink for JsonlReport<W> {
     }
 }
 
-/// `--dead-letter`: the original line of each failed event a real run recorded, for
-/// `sfmap replay`.
+/// `--dead-letter`: an entry for each failed event a real run recorded, with why and its
+/// original line ([`super::dead_letter`]), for `sfmap replay`. Each entry is one write of a
+/// whole line.
 pub struct DeadLetter<W: Write + Send>(pub W);
 
 impl<W: Write + Send> Sink for DeadLetter<W> {
-    fn settled(&mut self, s: &Settlement, raw: &str, kept: Kept) -> std::io::Result<()> {
+    fn settled(&mut self, s: &Settlement, raw: &[u8], kept: Kept) -> std::io::Result<()> {
         if s.outcome == Outcome::Failed && kept == Kept::Recorded && !raw.is_empty() {
-            self.0.write_all(raw.as_bytes())?;
-            self.0.write_all(b"\n")?;
+            let entry = super::dead_letter::Entry::new(s, raw);
+            let mut line = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
+            line.push(b'\n');
+            self.0.write_all(&line)?;
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ use std::io::BufRead;
 
 use tokio::sync::mpsc;
 
+use super::dead_letter;
 use super::executor::{Executor, RunError};
 use crate::event::jsonl::{LineError, LineReader};
 
@@ -20,8 +21,13 @@ pub enum Input {
         text: String,
         bytes: u64,
     },
-    /// A line that is not UTF-8: it fails on its own, reading goes on.
-    Unreadable { line: usize, why: String },
+    /// A line that is not UTF-8: it fails on its own (its bytes go to the dead letter file),
+    /// reading goes on.
+    Unreadable {
+        line: usize,
+        raw: Vec<u8>,
+        why: String,
+    },
 }
 
 /// Lines buffered between the reading thread and the executor.
@@ -38,16 +44,38 @@ pub fn read_lines(
     let (tx, rx) = mpsc::channel(CHANNEL_LINES);
     let reader = std::thread::spawn(move || {
         let mut lines = LineReader::new(input);
-        while let Some(next) = lines.next_line() {
-            let item = match next {
-                Ok((line, text)) => Input::Line {
-                    line,
-                    bytes: text.len() as u64 + 1,
-                    text: text.to_string(),
+        // The line of the last dead letter entry: an event that failed for two mappings has
+        // two entries, and is sent again once.
+        let mut last_entry = None;
+        loop {
+            let item = match lines.next_line() {
+                None => break,
+                Some(Ok((line, text))) => match dead_letter::Entry::read(text) {
+                    None => Input::Line {
+                        line,
+                        bytes: text.len() as u64 + 1,
+                        text: text.to_string(),
+                    },
+                    Some(entry) => {
+                        let bytes = text.len() as u64 + 1;
+                        match entry.and_then(|e| e.raw().map(|raw| (e.line, raw))) {
+                            Ok((original, _)) if last_entry == Some(original) => continue,
+                            Ok((original, raw)) => {
+                                last_entry = Some(original);
+                                from_entry(original, raw, bytes)
+                            }
+                            Err(why) => Input::Unreadable {
+                                line,
+                                raw: text.as_bytes().to_vec(),
+                                why: format!("line {line}: {why}"),
+                            },
+                        }
+                    }
                 },
-                Err(LineError::Io(e)) => return Err(e),
-                Err(e @ LineError::InvalidUtf8 { line, .. }) => Input::Unreadable {
+                Some(Err(LineError::Io(e))) => return Err(e),
+                Some(Err(e @ LineError::InvalidUtf8 { line, .. })) => Input::Unreadable {
                     line,
+                    raw: lines.last_line().to_vec(),
                     why: e.to_string(),
                 },
             };
@@ -117,6 +145,22 @@ pub async fn stop_signal() -> Stop {
     std::future::pending().await
 }
 
+/// The event a dead letter entry holds, as the line it was in its first input (so an event
+/// without a messageId keeps its ledger key, `line:N`).
+fn from_entry(line: usize, raw: Vec<u8>, bytes: u64) -> Input {
+    match String::from_utf8(raw) {
+        Ok(text) => Input::Line { line, text, bytes },
+        Err(e) => Input::Unreadable {
+            line,
+            why: format!(
+                "line {line}: the text is not valid UTF-8 (at byte {})",
+                e.utf8_error().valid_up_to()
+            ),
+            raw: e.into_bytes(),
+        },
+    }
+}
+
 /// Pushes every line of `rx` into the executor, flushing queues that fall due by age while
 /// the stream is quiet, until the input ends or `stop` resolves (between two pushes: a flush
 /// in flight is finished, so the ledger is as a completed flush leaves it); `on_input` sees
@@ -143,7 +187,9 @@ pub async fn deliver(
             Some(Some(input)) => {
                 match &input {
                     Input::Line { line, text, .. } => exec.push(*line, text).await?,
-                    Input::Unreadable { line, why } => exec.push_unreadable(*line, why)?,
+                    Input::Unreadable { line, raw, why } => {
+                        exec.push_unreadable(*line, raw, why)?
+                    }
                 }
                 on_input(exec, &input);
             }

@@ -5,6 +5,7 @@ mod support;
 mod auth_stop;
 mod cli;
 mod crash;
+mod dead_letter;
 mod delivery;
 mod dry_run;
 mod faults;
