@@ -216,3 +216,50 @@ async fn paging_with_next_records_url_and_query_all() {
     assert_eq!(v["columnMetadata"][1]["columnName"], "LastName");
     assert_eq!(v["entityName"], "Lead");
 }
+
+/// A hostile filter nested 10,000 levels deep (parentheses, or chained `NOT`s) used to overflow
+/// the parser's stack and kill the emulator. It is refused with MALFORMED_QUERY, pointing at the
+/// 201st level, and the org keeps serving.
+#[tokio::test]
+async fn absurd_nesting_is_malformed_and_the_org_survives() {
+    let org = start().await;
+    org.create("Account", json!({"Name": "x"})).await;
+    for (open, close) in [("(", ")"), ("NOT ", "")] {
+        let soql = format!(
+            "SELECT Id FROM Account WHERE {}Name = 'x'{}",
+            open.repeat(10_000),
+            close.repeat(10_000)
+        );
+        let (s, v) = org.query(&soql).await;
+        assert_eq!(
+            s,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            &v.to_string()[..200.min(v.to_string().len())]
+        );
+        assert_eq!(v.as_array().map(Vec::len), Some(1));
+        assert_eq!(code(&v), "MALFORMED_QUERY");
+        let col = "SELECT Id FROM Account WHERE ".len() + 200 * open.len() + 1;
+        let message = v[0]["message"].as_str().unwrap();
+        assert!(
+            message.ends_with(&format!(
+                "^\nERROR at Row:1:Column:{col}\nconditions cannot be nested more than 200 levels deep"
+            )),
+            "{}",
+            &message[message.len() - 120..]
+        );
+    }
+    // 200 levels are still a query.
+    let soql = format!(
+        "SELECT Name FROM Account WHERE {}Name = 'x'{}",
+        "(".repeat(200),
+        ")".repeat(200)
+    );
+    let (s, v) = org.query(&soql).await;
+    assert_eq!((s, v["totalSize"].as_u64()), (StatusCode::OK, Some(1)));
+    let (s, v) = org.query("SELECT Name FROM Account").await;
+    assert_eq!(
+        (s, v["records"][0]["Name"].as_str()),
+        (StatusCode::OK, Some("x"))
+    );
+}
