@@ -28,6 +28,7 @@ mod metadata;
 mod oauth;
 mod org;
 mod query;
+mod request_body;
 mod rest;
 mod router;
 mod seed;

@@ -14,20 +14,17 @@ use serde_json::{Map, Value};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::auth::{AuthState, TokenProblem};
+use super::auth::AuthState;
 use super::config::{Credentials, EmulatorConfig};
-use super::error::{ApiError, EmulateError, ErrorCode};
+use super::error::{ApiError, EmulateError, ErrorCode, OAuthCode, OAuthError};
 use super::faults::{FaultKind, Faults};
 use super::http::{ApiRequest, ApiResponse, Body};
 use super::limits::{Admission, ApiLimits, today};
 use super::log::{LoggedRequest, RequestLog};
 use super::org::Org;
+use super::request_body::{self, BodyProblem, MAX_API_BODY, MAX_OAUTH_BODY};
 use super::store::Store;
 use super::{jwt, metadata, oauth, router, seed, system, tls, versions};
-
-/// Largest request body accepted (the Bulk API's 150 MB upload limit, plus headroom so the
-/// limit itself can be reported as an API error).
-pub const MAX_BODY: usize = 150 * 1024 * 1024 + 1024;
 
 /// A running emulated org.
 pub struct Emulator {
@@ -337,7 +334,8 @@ fn to_http(resp: ApiResponse, extra: &[(&'static str, String)]) -> Response<Axum
         .unwrap_or_else(|_| Response::new(AxumBody::empty()))
 }
 
-/// Every request enters here.
+/// Every request enters here. An API call is authenticated before its body is read, so an
+/// unauthenticated client cannot make the org buffer anything.
 async fn handle(State(org): State<Arc<Org>>, request: Request<AxumBody>) -> Response<AxumBody> {
     let started = Instant::now();
     let seq = org.log.next_seq();
@@ -345,34 +343,31 @@ async fn handle(State(org): State<Arc<Org>>, request: Request<AxumBody>) -> Resp
     let method = parts.method.clone();
     let path = parts.uri.path().to_string();
     let raw_query = parts.uri.query().unwrap_or("").to_string();
-    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(b) => b,
-        Err(_) => {
-            let e = ApiError::bad(
-                ErrorCode::ExceededMaxSize,
-                "The request body exceeds the 150 MB limit",
-            );
-            let resp = to_http(e.into(), &[]);
-            log(
-                &org,
-                seq,
-                &method,
-                &path,
-                resp.status().as_u16(),
-                started,
-                false,
-            );
-            return resp;
-        }
-    };
     let query: Vec<(String, String)> = url::form_urlencoded::parse(raw_query.as_bytes())
         .into_owned()
         .collect();
     let segments = decode_segments(&path);
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    // OAuth query strings can carry tokens and codes: log only the path for them.
+    let oauth = segs.first() == Some(&"services") && segs.get(1) == Some(&"oauth2");
+    let logged_path = if oauth || raw_query.is_empty() {
+        path.clone()
+    } else {
+        format!("{path}?{raw_query}")
+    };
+    let finish = |resp: ApiResponse, api: bool, extra: &[(&'static str, String)]| {
+        let status = resp.status;
+        let http = to_http(resp, extra);
+        log(&org, seq, &method, &logged_path, status, started, api);
+        http
+    };
 
     let (resp, api, extra) = match segs.as_slice() {
         ["services", "oauth2", rest @ ..] => {
+            let bytes = match request_body::read(body, &parts.headers, MAX_OAUTH_BODY).await {
+                Ok(b) => b,
+                Err(p) => return finish(body_refused(p, true), false, &[]),
+            };
             let r = oauth::handle(&org, &method, rest, &parts.headers, &query, &bytes);
             (r, false, Vec::new())
         }
@@ -385,23 +380,56 @@ async fn handle(State(org): State<Arc<Org>>, request: Request<AxumBody>) -> Resp
         ["services", "data", version, rest @ ..] => match versions::parse(version) {
             None => (ApiError::not_found().into(), false, Vec::new()),
             Some(v) => {
-                let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
-                api_call(&org, method.clone(), v, rest, query, parts.headers, bytes).await
+                let token = bearer(&parts.headers).map(str::to_string);
+                let Some(user_id) = authenticate(&org, token.as_deref()) else {
+                    return finish(ApiError::invalid_session().into(), false, &[]);
+                };
+                let bytes = match request_body::read(body, &parts.headers, MAX_API_BODY).await {
+                    Ok(b) => b,
+                    Err(p) => return finish(body_refused(p, false), false, &[]),
+                };
+                let call = Call {
+                    method: method.clone(),
+                    version: v,
+                    segments: rest.iter().map(|s| s.to_string()).collect(),
+                    query,
+                    headers: parts.headers,
+                    body: bytes,
+                    token,
+                    user_id,
+                };
+                api_call(&org, call).await
             }
         },
         _ => (ApiError::not_found().into(), false, Vec::new()),
     };
-    // OAuth query strings can carry tokens and codes: log only the path for them.
-    let oauth = segs.first() == Some(&"services") && segs.get(1) == Some(&"oauth2");
-    let logged_path = if oauth || raw_query.is_empty() {
-        path.clone()
-    } else {
-        format!("{path}?{raw_query}")
-    };
-    let status = resp.status;
-    let http = to_http(resp, &extra);
-    log(&org, seq, &method, &logged_path, status, started, api);
-    http
+    finish(resp, api, &extra)
+}
+
+/// The answer to a body that could not be read.
+fn body_refused(problem: BodyProblem, oauth: bool) -> ApiResponse {
+    match (problem, oauth) {
+        (BodyProblem::TooLarge, false) => ApiError::bad(
+            ErrorCode::ExceededMaxSize,
+            "The request body exceeds the 150 MB limit",
+        )
+        .into(),
+        (BodyProblem::TooLarge, true) => ApiResponse::json(
+            400,
+            OAuthError::new(OAuthCode::InvalidRequest, "request body too large").body(),
+        ),
+        (BodyProblem::Broken, _) => ApiResponse {
+            status: 400,
+            headers: Vec::new(),
+            body: Body::Drop,
+        },
+    }
+}
+
+/// The user a presented access token belongs to, if it is valid.
+fn authenticate(org: &Org, token: Option<&str>) -> Option<String> {
+    let auth = org.auth();
+    auth.check_access(token?).ok().map(|s| s.user_id.clone())
 }
 
 fn log(org: &Org, seq: u64, method: &Method, path: &str, status: u16, started: Instant, api: bool) {
@@ -425,26 +453,30 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     }
 }
 
-/// Authenticates, counts, injects faults, dispatches.
-async fn api_call(
-    org: &Arc<Org>,
+/// An authenticated API call, its body read.
+struct Call {
     method: Method,
     version: String,
     segments: Vec<String>,
     query: Vec<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
-) -> (ApiResponse, bool, Vec<(&'static str, String)>) {
-    let token = bearer(&headers).map(str::to_string);
-    let user_id = {
-        let auth = org.auth();
-        match token.as_deref().map(|t| auth.check_access(t)) {
-            Some(Ok(s)) => s.user_id.clone(),
-            Some(Err(TokenProblem::Expired | TokenProblem::Unknown)) | None => {
-                return (ApiError::invalid_session().into(), false, Vec::new());
-            }
-        }
-    };
+    token: Option<String>,
+    user_id: String,
+}
+
+/// Counts, injects faults, dispatches.
+async fn api_call(org: &Arc<Org>, call: Call) -> (ApiResponse, bool, Vec<(&'static str, String)>) {
+    let Call {
+        method,
+        version,
+        segments,
+        query,
+        headers,
+        body,
+        token,
+        user_id,
+    } = call;
     let used = match org.limits.admit(&today()) {
         Admission::Allowed { used } => used,
         Admission::OverLimit { used } => {
