@@ -85,6 +85,20 @@ pub struct EmulateArgs {
     /// (default: the built-in development key pair, whose private key path is printed).
     #[arg(long, value_name = "FILE")]
     pub jwt_cert: Option<PathBuf>,
+
+    /// Seconds a client may take to send a request line and headers (also how long an idle
+    /// keep-alive connection stays open); then the connection is closed.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub header_timeout: u64,
+
+    /// Seconds a client may take to send a request body once its headers are in; then the
+    /// connection is closed.
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    pub body_timeout: u64,
+
+    /// Connections served at once; further clients wait until one closes.
+    #[arg(long, default_value_t = 512, value_name = "N")]
+    pub max_connections: usize,
 }
 
 impl EmulateArgs {
@@ -101,6 +115,9 @@ impl EmulateArgs {
             token_ttl: Duration::from_secs(self.token_ttl),
             daily_api_limit: self.daily_api_limit,
             jwt_cert: self.jwt_cert.clone(),
+            header_timeout: Duration::from_secs(self.header_timeout.max(1)),
+            body_timeout: Duration::from_secs(self.body_timeout.max(1)),
+            max_connections: self.max_connections.max(1),
             ..EmulatorConfig::default()
         }
     }

@@ -38,6 +38,14 @@ pub struct EmulatorConfig {
     pub work_dir: Option<PathBuf>,
     /// The connected app, user and password clients log in with.
     pub credentials: Credentials,
+    /// How long a client may take to send a request's line and headers (and how long an idle
+    /// keep-alive connection stays open); then the connection is closed.
+    pub header_timeout: Duration,
+    /// How long a client may take to send a request's body once its headers are in; then the
+    /// connection is closed.
+    pub body_timeout: Duration,
+    /// Connections served at once; further clients wait in the listen backlog.
+    pub max_connections: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -56,6 +64,9 @@ impl Default for EmulatorConfig {
             jwt_cert: None,
             work_dir: None,
             credentials: Credentials::default(),
+            header_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(300),
+            max_connections: 512,
         }
     }
 }

@@ -16,6 +16,7 @@ mod bulk;
 mod collections;
 mod composite;
 mod config;
+mod connections;
 mod describe;
 mod dml;
 mod error;

@@ -39,6 +39,8 @@ pub struct Org {
     /// Composite calls with savepoints run alone: they hold this for writing, every other API
     /// call holds it for reading.
     pub exclusive: std::sync::RwLock<()>,
+    /// How long a request body may take to arrive once its headers are in.
+    pub body_timeout: Duration,
 }
 
 impl std::fmt::Debug for Org {

@@ -1,6 +1,9 @@
 //! Reading a request body, once the request has earned it: the front authenticates an API call
 //! before calling this, so an unauthenticated upload is never read. A body is read up to its
-//! route's cap; one whose declared `Content-Length` is over the cap is refused unread.
+//! route's cap, within the body timeout; one whose declared `Content-Length` is over the cap is
+//! refused unread.
+
+use std::time::Duration;
 
 use axum::body::Body as AxumBody;
 use axum::http::{HeaderMap, header};
@@ -21,6 +24,8 @@ pub enum BodyProblem {
     TooLarge,
     /// The client went away or sent a broken (e.g. chunked) body.
     Broken,
+    /// Not all of it arrived within the body timeout.
+    TimedOut,
 }
 
 /// The declared `Content-Length`, if any.
@@ -34,8 +39,23 @@ fn declared_length(headers: &HeaderMap) -> Option<u64> {
         .ok()
 }
 
-/// Reads the whole body, at most `cap` bytes.
-pub async fn read(body: AxumBody, headers: &HeaderMap, cap: usize) -> Result<Bytes, BodyProblem> {
+/// Reads the whole body, at most `cap` bytes, within `timeout`.
+pub async fn read(
+    body: AxumBody,
+    headers: &HeaderMap,
+    cap: usize,
+    timeout: Duration,
+) -> Result<Bytes, BodyProblem> {
+    tokio::time::timeout(timeout, read_capped(body, headers, cap))
+        .await
+        .unwrap_or(Err(BodyProblem::TimedOut))
+}
+
+async fn read_capped(
+    body: AxumBody,
+    headers: &HeaderMap,
+    cap: usize,
+) -> Result<Bytes, BodyProblem> {
     let declared = declared_length(headers);
     if declared.is_some_and(|n| n > cap as u64) {
         return Err(BodyProblem::TooLarge);

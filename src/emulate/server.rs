@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 
 use super::auth::AuthState;
 use super::config::{Credentials, EmulatorConfig};
+use super::connections::{self, ConnectionLimits};
 use super::error::{ApiError, EmulateError, ErrorCode, OAuthCode, OAuthError};
 use super::faults::{FaultKind, Faults};
 use super::http::{ApiRequest, ApiResponse, Body};
@@ -149,30 +150,23 @@ impl Emulator {
             cursors: std::sync::Mutex::new(Default::default()),
             jwt: verifier,
             exclusive: std::sync::RwLock::new(()),
+            body_timeout: config.body_timeout,
         });
 
         let app = Router::new().fallback(handle).with_state(org.clone());
         let (tx, rx) = oneshot::channel::<()>();
+        let limits = ConnectionLimits {
+            header_timeout: config.header_timeout,
+            max_connections: config.max_connections,
+        };
         let mut cert_path = None;
         let task = if config.tls {
             let (acceptor, cert) = tls::acceptor(&work_dir)?;
             cert_path = Some(cert);
             let listener = tls::TlsListener::new(listener, acceptor);
-            tokio::spawn(async move {
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await;
-            })
+            tokio::spawn(connections::serve(listener, app, limits, rx))
         } else {
-            tokio::spawn(async move {
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await;
-            })
+            tokio::spawn(connections::serve(listener, app, limits, rx))
         };
         Ok(Emulator {
             org,
@@ -364,10 +358,13 @@ async fn handle(State(org): State<Arc<Org>>, request: Request<AxumBody>) -> Resp
 
     let (resp, api, extra) = match segs.as_slice() {
         ["services", "oauth2", rest @ ..] => {
-            let bytes = match request_body::read(body, &parts.headers, MAX_OAUTH_BODY).await {
-                Ok(b) => b,
-                Err(p) => return finish(body_refused(p, true), false, &[]),
-            };
+            let bytes =
+                match request_body::read(body, &parts.headers, MAX_OAUTH_BODY, org.body_timeout)
+                    .await
+                {
+                    Ok(b) => b,
+                    Err(p) => return finish(body_refused(p, true), false, &[]),
+                };
             let r = oauth::handle(&org, &method, rest, &parts.headers, &query, &bytes);
             (r, false, Vec::new())
         }
@@ -384,10 +381,13 @@ async fn handle(State(org): State<Arc<Org>>, request: Request<AxumBody>) -> Resp
                 let Some(user_id) = authenticate(&org, token.as_deref()) else {
                     return finish(ApiError::invalid_session().into(), false, &[]);
                 };
-                let bytes = match request_body::read(body, &parts.headers, MAX_API_BODY).await {
-                    Ok(b) => b,
-                    Err(p) => return finish(body_refused(p, false), false, &[]),
-                };
+                let bytes =
+                    match request_body::read(body, &parts.headers, MAX_API_BODY, org.body_timeout)
+                        .await
+                    {
+                        Ok(b) => b,
+                        Err(p) => return finish(body_refused(p, false), false, &[]),
+                    };
                 let call = Call {
                     method: method.clone(),
                     version: v,
@@ -418,7 +418,7 @@ fn body_refused(problem: BodyProblem, oauth: bool) -> ApiResponse {
             400,
             OAuthError::new(OAuthCode::InvalidRequest, "request body too large").body(),
         ),
-        (BodyProblem::Broken, _) => ApiResponse {
+        (BodyProblem::Broken | BodyProblem::TimedOut, _) => ApiResponse {
             status: 400,
             headers: Vec::new(),
             body: Body::Drop,
