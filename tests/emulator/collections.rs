@@ -108,3 +108,48 @@ async fn all_or_none_rolls_back_and_200_is_the_cap() {
     assert_eq!(v.as_array().unwrap().len(), 200);
     assert_eq!(org.emu.query("SELECT Id FROM Account").unwrap().len(), 200);
 }
+
+/// jsforce's `sobject.update([...])` names the key `id`; field names are case-insensitive, so
+/// `id` and `ID` are the record's Id as `Id` is (and refused on a create as `Id` is).
+#[tokio::test]
+async fn update_accepts_the_id_key_in_any_case() {
+    let org = start().await;
+    let a = org.create("Account", json!({"Name": "A"})).await;
+    let b = org.create("Account", json!({"Name": "B"})).await;
+    let (s, v) = org
+        .patch(
+            "/composite/sobjects",
+            json!({"allOrNone": true, "records": [
+                {"attributes": {"type": "Account"}, "id": a, "Name": "A2"},
+                {"attributes": {"type": "Account"}, "ID": b, "Name": "B2"}
+            ]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        v,
+        json!([
+            {"id": a, "success": true, "errors": []},
+            {"id": b, "success": true, "errors": []}
+        ])
+    );
+    let rows = org
+        .emu
+        .query("SELECT Name FROM Account ORDER BY Name")
+        .unwrap();
+    assert_eq!(
+        (&rows[0]["Name"], &rows[1]["Name"]),
+        (&json!("A2"), &json!("B2"))
+    );
+    let (s, v) = org
+        .post(
+            "/composite/sobjects",
+            json!({"records": [{"attributes": {"type": "Account"}, "id": a, "Name": "again"}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        v,
+        json!([{"id": null, "success": false, "errors": [{"statusCode": "INVALID_FIELD_FOR_INSERT_UPDATE", "message": "cannot specify Id in an insert call", "fields": ["Id"]}]}])
+    );
+}
