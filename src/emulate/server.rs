@@ -25,7 +25,7 @@ use super::log::{LoggedRequest, RequestLog};
 use super::org::Org;
 use super::request_body::{self, BodyProblem, MAX_API_BODY, MAX_OAUTH_BODY};
 use super::store::Store;
-use super::{jwt, metadata, oauth, router, seed, system, tls, versions};
+use super::{bulk, jwt, metadata, oauth, router, seed, system, tls, versions};
 
 /// A running emulated org.
 pub struct Emulator {
@@ -95,6 +95,7 @@ impl Emulator {
         if let Some(seed_path) = &config.seed {
             seed::load(&schema, &mut store, &ids.user_id, seed_path)?;
         }
+        let jobs = bulk::load(&store)?;
         let day = today();
         let used = store
             .counter(&format!("api-usage:{day}"))?
@@ -146,13 +147,14 @@ impl Emulator {
             limits: ApiLimits::new(config.daily_api_limit, day, used),
             faults: Faults::new(config.faults.clone(), config.latency.clone()),
             log: RequestLog::new(log_file),
-            jobs: std::sync::Mutex::new(Default::default()),
+            jobs: std::sync::Mutex::new(jobs),
             cursors: std::sync::Mutex::new(Default::default()),
             jwt: verifier,
             exclusive: std::sync::RwLock::new(()),
             body_timeout: config.body_timeout,
         });
 
+        bulk::resume(&org);
         let app = Router::new().fallback(handle).with_state(org.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let limits = ConnectionLimits {

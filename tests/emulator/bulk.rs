@@ -324,3 +324,104 @@ async fn plain_inserts_report_row_errors_and_order() {
         .await;
     assert_eq!(v["records"][0]["NumberOfEmployees"], 24_999);
 }
+
+/// With `--state`, ingest jobs survive a restart: a job created and uploaded before it is
+/// closed and processed after it, a finished job keeps its results, a deleted job stays
+/// deleted and its Id is not given again.
+#[tokio::test]
+async fn jobs_survive_a_restart_with_a_state_file() {
+    let dir = std::env::temp_dir().join(format!("sfmap-emu-bulk-state-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = sfmap::emulate::EmulatorConfig {
+        state: Some(dir.join("org.sqlite")),
+        schema: Some(crate::common::fixture("schema.json")),
+        ..sfmap::emulate::EmulatorConfig::default()
+    };
+    let insert = json!({"object": "Account", "operation": "insert", "lineEnding": "LF"});
+    let org = crate::common::start_with(config.clone()).await;
+    let (done, _) = run_job(&org, insert.clone(), "Name\nDone 1\nDone 2\n").await;
+    let (_, open) = org.post("/jobs/ingest", insert.clone()).await;
+    let open = open["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        put_csv(
+            &org,
+            &open,
+            "Name,NumberOfEmployees\nLater 1,1\nLater 2,many\nLater 3,3\n"
+        )
+        .await,
+        StatusCode::CREATED
+    );
+    let (_, gone) = org.post("/jobs/ingest", insert.clone()).await;
+    let gone = gone["id"].as_str().unwrap().to_string();
+    let (s, _) = org
+        .patch(&format!("/jobs/ingest/{gone}"), json!({"state": "Aborted"}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = org.delete(&format!("/jobs/ingest/{gone}")).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    org.emu.shutdown().await;
+
+    let org = crate::common::start_with(config).await;
+    let (s, info) = org.get(&format!("/jobs/ingest/{open}")).await;
+    assert_eq!((s, info["state"].as_str()), (StatusCode::OK, Some("Open")));
+    let (s, _) = org
+        .patch(
+            &format!("/jobs/ingest/{open}"),
+            json!({"state": "UploadComplete"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let mut info = Value::Null;
+    for _ in 0..2000 {
+        (_, info) = org.get(&format!("/jobs/ingest/{open}")).await;
+        if info["state"] == "JobComplete" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(info["state"], "JobComplete");
+    assert_eq!(
+        (
+            &info["numberRecordsProcessed"],
+            &info["numberRecordsFailed"]
+        ),
+        (&json!(3), &json!(1))
+    );
+    let ok = results(&org, &open, "successfulResults").await;
+    assert_eq!(
+        ok.iter()
+            .map(|r| (r[1].as_str(), r[2].as_str()))
+            .collect::<Vec<_>>(),
+        [("true", "Later 1"), ("true", "Later 3")]
+    );
+    let bad = results(&org, &open, "failedResults").await;
+    assert_eq!((bad.len(), bad[0][2].as_str()), (1, "Later 2"));
+    let ok = results(&org, &done, "successfulResults").await;
+    assert_eq!(
+        ok.iter().map(|r| r[2].as_str()).collect::<Vec<_>>(),
+        ["Done 1", "Done 2"]
+    );
+    let names: Vec<String> = org
+        .emu
+        .query("SELECT Name FROM Account ORDER BY Name")
+        .unwrap()
+        .iter()
+        .map(|r| r["Name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["Done 1", "Done 2", "Later 1", "Later 3"]);
+    let (s, _) = org.get(&format!("/jobs/ingest/{gone}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, list) = org.get("/jobs/ingest").await;
+    let ids: Vec<&str> = list["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [done.as_str(), open.as_str()]);
+    let (_, next) = org.post("/jobs/ingest", insert).await;
+    assert!(![done.as_str(), open.as_str(), gone.as_str()].contains(&next["id"].as_str().unwrap()));
+    org.emu.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -16,7 +16,7 @@ use super::super::error::{ApiError, ErrorCode};
 use super::super::org::Org;
 use super::super::validate::{self, BodyKey, Mode, Source};
 use super::csvio::{self, Row};
-use super::job::{JobState, Operation};
+use super::job::{ChunkResults, Job, JobState, Operation};
 
 /// Rows per internal batch.
 pub const CHUNK: usize = 10_000;
@@ -40,7 +40,14 @@ fn set_failed(org: &Org, id: &str, message: String, unprocessed: bool) {
         job.error_message = Some(message);
         job.unprocessed_from = unprocessed.then_some(0);
         job.modstamp = super::super::dml::now();
+        keep(org, job);
     }
+}
+
+/// Writes the job's settings and state to the state file. A failure to write leaves the job
+/// running in memory (it is then lost on a restart, as before jobs were kept).
+fn keep(org: &Org, job: &Job) {
+    let _ = org.store().save_job(job.seq, &job.id, &job.kept_info());
 }
 
 fn columns(o: &ObjectDescribe, org: &Org, header: &[String]) -> Result<Vec<Col>, String> {
@@ -151,7 +158,7 @@ fn entry_value(e: &Entry, row: &Row<'_>, id_col: Option<usize>) -> Option<Value>
 
 fn run(org: &Arc<Org>, id: &str) {
     let started = Instant::now();
-    let (data, object_name, op, ext, delimiter) = {
+    let (data, object_name, op, ext, delimiter, seq, first_row) = {
         let mut j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
         let Some(job) = j.jobs.get_mut(id) else {
             return;
@@ -161,12 +168,16 @@ fn run(org: &Arc<Org>, id: &str) {
         }
         job.state = JobState::InProgress;
         job.modstamp = super::super::dml::now();
+        keep(org, job);
         (
             job.data.clone(),
             job.object.clone(),
             job.operation,
             job.external_id.clone(),
             job.delimiter,
+            job.seq,
+            // A job taken up again after a restart goes on after its last kept result.
+            job.rows_done(),
         )
     };
     let Some(object) = org.schema.object(&object_name) else {
@@ -195,6 +206,7 @@ fn run(org: &Arc<Org>, id: &str) {
         let mut j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(job) = j.jobs.get_mut(id) {
             job.header = header.clone();
+            keep(org, job);
         }
     }
     let cols = match columns(object, org, &header) {
@@ -248,7 +260,7 @@ fn run(org: &Arc<Org>, id: &str) {
         ext_col,
     };
 
-    let mut row_no = 0;
+    let mut row_no = first_row;
     let mut rec = NewRecord::new(object);
     let mut done = false;
     while !done {
@@ -260,11 +272,13 @@ fn run(org: &Arc<Org>, id: &str) {
             let mut j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(job) = j.jobs.get_mut(id) {
                 job.unprocessed_from = Some(row_no);
+                keep(org, job);
             }
             return;
         }
         let mut ok = Vec::new();
         let mut bad = Vec::new();
+        let chunk_start = row_no;
         {
             let _gate = org.exclusive.read().unwrap_or_else(|e| e.into_inner());
             let mut store = org.store();
@@ -282,6 +296,14 @@ fn run(org: &Arc<Org>, id: &str) {
                 }
                 row_no += 1;
             }
+            drop(dml);
+            let results = ChunkResults { ok, bad };
+            if store.keeps_jobs() && row_no > chunk_start {
+                // In the chunk's savepoint: its records and its results commit together, so
+                // a job taken up after a restart neither repeats nor skips a row.
+                let _ = store.save_job_results(seq, chunk_start, &results.to_json());
+            }
+            (ok, bad) = (results.ok, results.bad);
             let _ = store.release();
         }
         let mut j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
@@ -297,6 +319,7 @@ fn run(org: &Arc<Org>, id: &str) {
         job.state = JobState::JobComplete;
         job.processing_ms = started.elapsed().as_millis() as u64;
         job.modstamp = super::super::dml::now();
+        keep(org, job);
     }
 }
 
