@@ -62,7 +62,8 @@ pub struct EmulateArgs {
 
     /// Injected faults, comma-separated.
     /// KIND=RATE (503=2% or 503=0.02), KIND@N[+N…] (on API request N), KIND/N (every N-th),
-    /// seed=N. KIND: 503, 500, drop (close the connection), lock (UNABLE_TO_LOCK_ROW),
+    /// seed=N. KIND: 503, 500, drop (close the connection), commit-drop (carry the request
+    /// out, then close the connection without its answer), lock (UNABLE_TO_LOCK_ROW),
     /// expire (the token expires, 401), limit (403 REQUEST_LIMIT_EXCEEDED),
     /// oauth-<error> (token endpoint, counted by token requests),
     /// e.g. oauth-invalid_grant@1.

@@ -499,42 +499,8 @@ async fn api_call(org: &Arc<Org>, call: Call) -> (ApiResponse, bool, Vec<(&'stat
     if let Some(d) = org.faults.delay() {
         tokio::time::sleep(d).await;
     }
-    if let Some(fault) = org.faults.next_api() {
-        let resp: ApiResponse = match fault {
-            FaultKind::Unavailable => ApiError::new(
-                503,
-                ErrorCode::ServerUnavailable,
-                "Server temporarily unavailable, please try again",
-            )
-            .into(),
-            FaultKind::Internal => ApiError::new(
-                500,
-                ErrorCode::UnknownException,
-                "An unexpected error occurred. Please include this ErrorId if you contact support: 0000000000-00000 (0000000000)",
-            )
-            .into(),
-            FaultKind::Lock => ApiError::bad(
-                ErrorCode::UnableToLockRow,
-                "unable to obtain exclusive access to this record or 1 records: 001000000000000AAA",
-            )
-            .into(),
-            FaultKind::Drop => ApiResponse {
-                status: 200,
-                headers: Vec::new(),
-                body: Body::Drop,
-            },
-            FaultKind::Expire => {
-                if let Some(t) = &token {
-                    org.auth().expire(t);
-                }
-                ApiError::invalid_session().into()
-            }
-            FaultKind::Limit => {
-                ApiError::new(403, ErrorCode::RequestLimitExceeded, "TotalRequests Limit exceeded.")
-                    .into()
-            }
-            FaultKind::OAuth(_) => ApiError::invalid_session().into(),
-        };
+    let fault = org.faults.next_api();
+    if let Some(resp) = fault.and_then(|f| refusal(org, f, token.as_deref())) {
         return (resp, true, limit_header);
     }
     let req = ApiRequest {
@@ -562,6 +528,16 @@ async fn api_call(org: &Arc<Org>, call: Call) -> (ApiResponse, bool, Vec<(&'stat
     })
     .await
     .unwrap_or_else(|_| ApiError::new(500, ErrorCode::UnknownException, "internal error").into());
+    // The write is committed; the client never hears of it.
+    let resp = if fault == Some(FaultKind::CommitDrop) {
+        ApiResponse {
+            status: resp.status,
+            headers: Vec::new(),
+            body: Body::Drop,
+        }
+    } else {
+        resp
+    };
     if used % 100 == 0 {
         let c = org.limits.snapshot();
         let _ = org
@@ -569,6 +545,49 @@ async fn api_call(org: &Arc<Org>, call: Call) -> (ApiResponse, bool, Vec<(&'stat
             .set_counter(&format!("api-usage:{}", c.day), c.used as i64);
     }
     (resp, true, limit_header)
+}
+
+/// The answer an injected fault gives instead of carrying the request out; `None` for a fault
+/// that lets it be carried out.
+fn refusal(org: &Org, fault: FaultKind, token: Option<&str>) -> Option<ApiResponse> {
+    let resp: ApiResponse = match fault {
+        FaultKind::Unavailable => ApiError::new(
+            503,
+            ErrorCode::ServerUnavailable,
+            "Server temporarily unavailable, please try again",
+        )
+        .into(),
+        FaultKind::Internal => ApiError::new(
+            500,
+            ErrorCode::UnknownException,
+            "An unexpected error occurred. Please include this ErrorId if you contact support: 0000000000-00000 (0000000000)",
+        )
+        .into(),
+        FaultKind::Lock => ApiError::bad(
+            ErrorCode::UnableToLockRow,
+            "unable to obtain exclusive access to this record or 1 records: 001000000000000AAA",
+        )
+        .into(),
+        FaultKind::Drop => ApiResponse {
+            status: 200,
+            headers: Vec::new(),
+            body: Body::Drop,
+        },
+        FaultKind::Expire => {
+            if let Some(t) = token {
+                org.auth().expire(t);
+            }
+            ApiError::invalid_session().into()
+        }
+        FaultKind::Limit => {
+            ApiError::new(403, ErrorCode::RequestLimitExceeded, "TotalRequests Limit exceeded.")
+                .into()
+        }
+        FaultKind::OAuth(_) => ApiError::invalid_session().into(),
+        // Carried out first; its answer is dropped afterwards.
+        FaultKind::CommitDrop => return None,
+    };
+    Some(resp)
 }
 
 /// Holds the composite gate for the duration of one call.
