@@ -18,7 +18,7 @@ pub const MAX_RECORDS: usize = 200;
 fn too_many() -> ApiError {
     ApiError::bad(
         ErrorCode::ExceededIdLimit,
-        "Maximum number of records in a single call is 200",
+        "record limit reached. cannot submit more than 200 records into this call",
     )
 }
 

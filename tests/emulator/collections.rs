@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::common::{code, start};
+use crate::common::start;
 
 fn acc(name: &str) -> Value {
     json!({"attributes": {"type": "Account"}, "Name": name})
@@ -96,10 +96,15 @@ async fn all_or_none_rolls_back_and_200_is_the_cap() {
     let (s, v) = org
         .post("/composite/sobjects", json!({"records": records}))
         .await;
-    assert_eq!(
-        (s, code(&v)),
-        (StatusCode::BAD_REQUEST, "EXCEEDED_ID_LIMIT")
-    );
+    let too_many = json!([{
+        "message": "record limit reached. cannot submit more than 200 records into this call",
+        "errorCode": "EXCEEDED_ID_LIMIT",
+        "fields": []
+    }]);
+    assert_eq!((s, &v), (StatusCode::BAD_REQUEST, &too_many));
+    let ids = vec!["001000000000000AAA"; 201].join(",");
+    let (s, v) = org.delete(&format!("/composite/sobjects?ids={ids}")).await;
+    assert_eq!((s, &v), (StatusCode::BAD_REQUEST, &too_many));
     let records: Vec<Value> = (0..200).map(|i| acc(&format!("N{i}"))).collect();
     let (s, v) = org
         .post("/composite/sobjects", json!({"records": records}))
