@@ -425,3 +425,45 @@ async fn jobs_survive_a_restart_with_a_state_file() {
     org.emu.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+async fn raw_results(org: &Org, job: &str, which: &str) -> String {
+    org.http
+        .get(org.url(&format!("{V}/jobs/ingest/{job}/{which}")))
+        .bearer_auth(&org.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Result files quote the `sf__` columns, header and values, as Salesforce's do; the upload's
+/// own columns come back as they were given (quoted where needed).
+#[tokio::test]
+async fn result_files_quote_the_sf_columns() {
+    let org = start().await;
+    let (id, _) = run_job(
+        &org,
+        json!({"object": "Account", "operation": "insert"}),
+        "Name,NumberOfEmployees\nAcme,5\n\"Bad, Inc\",many\n",
+    )
+    .await;
+    let ok = raw_results(&org, &id, "successfulResults").await;
+    let acme = org.emu.query("SELECT Id FROM Account").unwrap()[0]["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        ok,
+        format!("\"sf__Id\",\"sf__Created\",Name,NumberOfEmployees\n\"{acme}\",\"true\",Acme,5\n")
+    );
+    let bad = raw_results(&org, &id, "failedResults").await;
+    assert!(
+        bad.starts_with(
+            "\"sf__Id\",\"sf__Error\",Name,NumberOfEmployees\n\"\",\"INVALID_TYPE_ON_FIELD_IN_RECORD:"
+        ),
+        "{bad}"
+    );
+    assert!(bad.ends_with(" --\",\"Bad, Inc\",many\n"), "{bad}");
+}
