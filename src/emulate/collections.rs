@@ -208,9 +208,10 @@ pub fn handle(org: &Org, req: &ApiRequest) -> ApiResult {
                 (
                     ids_param(req)?,
                     req.param("fields")
-                        .unwrap_or("Id")
+                        .unwrap_or("")
                         .split(',')
                         .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
                         .collect(),
                 )
             } else {
@@ -227,6 +228,19 @@ pub fn handle(org: &Org, req: &ApiRequest) -> ApiResult {
                 };
                 (list("ids"), list("fields"))
             };
+            // Both are required (an empty list too); Salesforce does not default to all fields.
+            if fields.is_empty() {
+                return Err(ApiError::bad(
+                    ErrorCode::MissingArgument,
+                    "The fields parameter is required",
+                ));
+            }
+            if ids.is_empty() {
+                return Err(ApiError::bad(
+                    ErrorCode::MissingArgument,
+                    "The ids parameter is required",
+                ));
+            }
             let base = req.base();
             let mut out = Vec::new();
             for id in &ids {

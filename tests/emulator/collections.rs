@@ -158,3 +158,33 @@ async fn update_accepts_the_id_key_in_any_case() {
         json!([{"id": null, "success": false, "errors": [{"statusCode": "INVALID_FIELD_FOR_INSERT_UPDATE", "message": "cannot specify Id in an insert call", "fields": ["Id"]}]}])
     );
 }
+
+/// Retrieving through Collections needs `fields` (and `ids`): Salesforce documents both as
+/// required and does not default to all fields.
+#[tokio::test]
+async fn retrieve_requires_fields() {
+    let org = start().await;
+    let a = org.create("Account", json!({"Name": "A"})).await;
+    let missing = |what: &str| json!([{"message": format!("The {what} parameter is required"), "errorCode": "MISSING_ARGUMENT", "fields": []}]);
+    for path in [
+        format!("/composite/sobjects/Account?ids={a}"),
+        format!("/composite/sobjects/Account?ids={a}&fields="),
+    ] {
+        let (s, v) = org.get(&path).await;
+        assert_eq!(
+            (s, v),
+            (StatusCode::BAD_REQUEST, missing("fields")),
+            "{path}"
+        );
+    }
+    let (s, v) = org
+        .post("/composite/sobjects/Account", json!({"ids": [a]}))
+        .await;
+    assert_eq!((s, v), (StatusCode::BAD_REQUEST, missing("fields")));
+    let (s, v) = org.get("/composite/sobjects/Account?fields=Name").await;
+    assert_eq!((s, v), (StatusCode::BAD_REQUEST, missing("ids")));
+    let (s, v) = org
+        .get(&format!("/composite/sobjects/Account?ids={a}&fields=Name"))
+        .await;
+    assert_eq!((s, v[0]["Name"].as_str()), (StatusCode::OK, Some("A")));
+}
