@@ -28,16 +28,27 @@ pub fn dispatch(org: &std::sync::Arc<Org>, req: &ApiRequest) -> ApiResult {
         },
         "composite" => match req.segments.get(1).map(String::as_str) {
             None => composite::handle(org, req),
-            Some("sobjects") => collections::handle(org, req),
+            Some("sobjects") if since(req, versions::COLLECTIONS) => {
+                let upsert = req.method == Method::PATCH && req.segments.len() == 4;
+                if upsert && !since(req, versions::COLLECTIONS_UPSERT) {
+                    return Err(ApiError::not_found());
+                }
+                collections::handle(org, req)
+            }
             _ => Err(ApiError::not_found()),
         },
         "jobs" => match req.segments.get(1).map(String::as_str) {
-            Some("ingest") => bulk::handle(org, req),
+            Some("ingest") if since(req, versions::BULK_V2) => bulk::handle(org, req),
             _ => Err(ApiError::not_found()),
         },
         "tooling" => Err(ApiError::not_found()),
         _ => Err(ApiError::not_found()),
     }
+}
+
+/// Whether the call's version has a resource that started at `major`.
+fn since(req: &ApiRequest, major: u32) -> bool {
+    req.version_major() >= major
 }
 
 /// The `urls` of the identity URL and userinfo. As in Salesforce, the version is left for the

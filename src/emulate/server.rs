@@ -377,6 +377,9 @@ async fn handle(State(org): State<Arc<Org>>, request: Request<AxumBody>) -> Resp
         ),
         ["services", "data"] => (ApiResponse::json(200, versions::list()), false, Vec::new()),
         ["services", "data", version, rest @ ..] => match versions::parse(version) {
+            None if versions::retired(version) => {
+                (ApiError::retired_version(version).into(), false, Vec::new())
+            }
             None => (ApiError::not_found().into(), false, Vec::new()),
             Some(v) => {
                 let token = bearer(&parts.headers).map(str::to_string);
