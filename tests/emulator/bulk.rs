@@ -467,3 +467,51 @@ async fn result_files_quote_the_sf_columns() {
     );
     assert!(bad.ends_with(" --\",\"Bad, Inc\",many\n"), "{bad}");
 }
+
+/// Line endings must match the job's `lineEnding` (LF by default), as in Salesforce: CRLF data
+/// in an LF job (what Python's csv module writes) fails the job, as LF data in a CRLF job does.
+/// Line breaks inside quoted values are data.
+#[tokio::test]
+async fn line_endings_must_match_the_job() {
+    let org = start().await;
+    for (create, csv, setting) in [
+        (
+            json!({"object": "Account", "operation": "insert"}),
+            "Name\r\nOne\r\nTwo\r\n",
+            "LF",
+        ),
+        (
+            json!({"object": "Account", "operation": "insert", "lineEnding": "CRLF"}),
+            "Name\nOne\nTwo\n",
+            "CRLF",
+        ),
+    ] {
+        let (id, info) = run_job(&org, create, csv).await;
+        assert_eq!(info["state"], "Failed");
+        assert_eq!(
+            info["errorMessage"],
+            format!(
+                "ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is {setting}"
+            )
+        );
+        assert_eq!(info["numberRecordsProcessed"], 0);
+        let rows = results(&org, &id, "unprocessedrecords").await;
+        assert_eq!(rows, [vec!["One".to_string()], vec!["Two".to_string()]]);
+    }
+    assert!(org.emu.query("SELECT Id FROM Account").unwrap().is_empty());
+    let (_, info) = run_job(
+        &org,
+        json!({"object": "Account", "operation": "insert", "lineEnding": "CRLF"}),
+        "Name,Description\r\nOne,\"two\nlines\"\r\n",
+    )
+    .await;
+    assert_eq!(info["state"], "JobComplete");
+    let (_, info) = run_job(
+        &org,
+        json!({"object": "Account", "operation": "insert"}),
+        "Name,Description\nTwo,\"with\r\ncrlf\"\n",
+    )
+    .await;
+    assert_eq!(info["state"], "JobComplete");
+    assert_eq!(org.emu.query("SELECT Id FROM Account").unwrap().len(), 2);
+}

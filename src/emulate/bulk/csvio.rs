@@ -66,6 +66,27 @@ impl<'a> Rows<'a> {
     }
 }
 
+/// Whether the upload's line endings contradict the job's `lineEnding`: a CRLF outside quotes
+/// in an LF job, or a bare LF outside quotes in a CRLF job. Line breaks inside quoted values are
+/// data, not line endings.
+pub fn line_ending_mismatch(data: &[u8], crlf: bool) -> bool {
+    let mut quoted = false;
+    for at in memchr::memchr2_iter(b'"', b'\n', data) {
+        if data[at] == b'"' {
+            quoted = !quoted;
+            continue;
+        }
+        if quoted {
+            continue;
+        }
+        let has_cr = at > 0 && data[at - 1] == b'\r';
+        if has_cr != crlf {
+            return true;
+        }
+    }
+    false
+}
+
 /// The rows of a whole upload, parsed: every cell, unquoted, in one text.
 #[derive(Debug, Default)]
 pub struct Parsed {
@@ -240,6 +261,16 @@ mod tests {
         assert_eq!(cells(1), ["y"]);
         assert_eq!(cells(2), ["", ""]);
         assert!(p.row(3).is_none());
+    }
+
+    #[test]
+    fn line_endings_are_checked_outside_quotes() {
+        assert!(!line_ending_mismatch(b"A,B\n1,\"x\r\ny\"\n2,3", false));
+        assert!(line_ending_mismatch(b"A,B\n1,2\r\n", false));
+        assert!(line_ending_mismatch(b"A,B\r\n1,2\r\n", false));
+        assert!(!line_ending_mismatch(b"A,B\r\n1,\"x\ny\"\r\n", true));
+        assert!(line_ending_mismatch(b"A,B\r\n1,2\n", true));
+        assert!(!line_ending_mismatch(b"A,B", true));
     }
 
     #[test]

@@ -158,7 +158,7 @@ fn entry_value(e: &Entry, row: &Row<'_>, id_col: Option<usize>) -> Option<Value>
 
 fn run(org: &Arc<Org>, id: &str) {
     let started = Instant::now();
-    let (data, object_name, op, ext, delimiter, seq, first_row) = {
+    let (data, object_name, op, ext, delimiter, line_ending, seq, first_row) = {
         let mut j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
         let Some(job) = j.jobs.get_mut(id) else {
             return;
@@ -175,6 +175,7 @@ fn run(org: &Arc<Org>, id: &str) {
             job.operation,
             job.external_id.clone(),
             job.delimiter,
+            job.line_ending.clone(),
             job.seq,
             // A job taken up again after a restart goes on after its last kept result.
             job.rows_done(),
@@ -196,6 +197,24 @@ fn run(org: &Arc<Org>, id: &str) {
             false,
         );
     };
+    // As in Salesforce, line endings that contradict the job's `lineEnding` fail the job.
+    if csvio::line_ending_mismatch(&data, line_ending == "CRLF") {
+        // Its rows are reported unprocessed, under their header.
+        if let Ok((header, _)) = csvio::Rows::open(&data, delimiter) {
+            let mut j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(job) = j.jobs.get_mut(id) {
+                job.header = header;
+            }
+        }
+        return set_failed(
+            org,
+            id,
+            format!(
+                "ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is {line_ending}"
+            ),
+            true,
+        );
+    }
     // The whole file is read once before any row is written: a malformed file fails the job.
     let (header, parsed) = match csvio::parse(&data, delimiter) {
         Ok(p) => p,
