@@ -6,9 +6,11 @@ use std::collections::{HashMap, VecDeque};
 use serde_json::{Value, json};
 
 use super::error::{ApiError, ErrorCode};
+use super::http::Body;
 use super::http::{ApiRequest, ApiResponse, ApiResult};
 use super::org::Org;
 use super::soql::eval;
+use super::soql::key_order::{self, KeyOrder};
 
 /// Default and bounds of the page size (`Sforce-Query-Options: batchSize=N`).
 const DEFAULT_PAGE: usize = 2000;
@@ -23,6 +25,22 @@ struct Cursor {
     page: usize,
     total: usize,
     all: bool,
+    order: KeyOrder,
+}
+
+/// A query answer, its keys in Salesforce's order.
+fn answer(
+    total: usize,
+    done: bool,
+    next: Option<&str>,
+    records: &[Value],
+    order: &KeyOrder,
+) -> ApiResponse {
+    ApiResponse {
+        status: 200,
+        headers: Vec::new(),
+        body: Body::RawJson(key_order::page(total, done, next, records, order)),
+    }
 }
 
 /// Open query cursors by locator.
@@ -81,19 +99,14 @@ pub fn handle(org: &Org, req: &ApiRequest, all: bool) -> ApiResult {
         ));
     }
     if result.count_only {
-        return Ok(ApiResponse::json(
-            200,
-            json!({"totalSize": result.total_size, "done": true, "records": []}),
-        ));
+        return Ok(answer(result.total_size, true, None, &[], &result.order));
     }
     let page = page_size(req);
     let total = result.total_size;
+    let order = result.order;
     let mut records = result.records;
     if records.len() <= page {
-        return Ok(ApiResponse::json(
-            200,
-            json!({"totalSize": total, "done": true, "records": records}),
-        ));
+        return Ok(answer(total, true, None, &records, &order));
     }
     let rest = records.split_off(page);
     let locator = {
@@ -114,19 +127,13 @@ pub fn handle(org: &Org, req: &ApiRequest, all: bool) -> ApiResult {
                 page,
                 total,
                 all,
+                order: order.clone(),
             },
         );
         id
     };
-    Ok(ApiResponse::json(
-        200,
-        json!({
-            "totalSize": total,
-            "done": false,
-            "nextRecordsUrl": format!("{base}/{resource}/{locator}-{page}"),
-            "records": records,
-        }),
-    ))
+    let next = format!("{base}/{resource}/{locator}-{page}");
+    Ok(answer(total, false, Some(&next), &records, &order))
 }
 
 fn next_page(org: &Org, req: &ApiRequest, resource: &str, locator: &str) -> ApiResult {
@@ -147,13 +154,11 @@ fn next_page(org: &Org, req: &ApiRequest, resource: &str, locator: &str) -> ApiR
     let done = end >= cursor.records.len();
     let total = cursor.total;
     let base = req.base();
-    let mut body = json!({"totalSize": total, "done": done, "records": records});
-    if !done {
-        body["nextRecordsUrl"] =
-            Value::String(format!("{base}/{resource}/{id}-{}", offset + cursor.page));
-    } else {
+    let next = (!done).then(|| format!("{base}/{resource}/{id}-{}", offset + cursor.page));
+    let resp = answer(total, done, next.as_deref(), &records, &cursor.order);
+    if done {
         cursors.open.remove(id);
         cursors.order.retain(|o| o != id);
     }
-    Ok(ApiResponse::json(200, body))
+    Ok(resp)
 }

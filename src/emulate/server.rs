@@ -307,6 +307,7 @@ fn to_http(resp: ApiResponse, extra: &[(&'static str, String)]) -> Response<Axum
             Some("application/json;charset=UTF-8"),
         ),
         Body::Text { content_type, text } => (AxumBody::from(text), Some(content_type)),
+        Body::RawJson(text) => (AxumBody::from(text), Some("application/json;charset=UTF-8")),
         Body::Drop => {
             let stream = futures_util::stream::once(async {
                 Err::<Bytes, std::io::Error>(std::io::Error::new(

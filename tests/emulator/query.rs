@@ -263,3 +263,80 @@ async fn absurd_nesting_is_malformed_and_the_org_survives() {
         (StatusCode::OK, Some("x"))
     );
 }
+
+async fn raw_query(org: &crate::common::Org, soql: &str, batch: Option<&str>) -> String {
+    let mut rb = org
+        .http
+        .get(org.url(&format!("{V}/query")))
+        .query(&[("q", soql)])
+        .bearer_auth(&org.token);
+    if let Some(b) = batch {
+        rb = rb.header("Sforce-Query-Options", b);
+    }
+    rb.send().await.unwrap().text().await.unwrap()
+}
+
+/// Query answers keep Salesforce's key order (clients that take columns from record keys
+/// depend on it): `totalSize, done, nextRecordsUrl, records`, each record's `attributes`
+/// first, then its fields in SELECT order, related records the same way.
+#[tokio::test]
+async fn answers_keep_salesforce_key_order() {
+    let org = start().await;
+    let acme = org.create("Account", json!({"Name": "Acme"})).await;
+    let smith = org
+        .create("Contact", json!({"LastName": "Smith", "AccountId": acme}))
+        .await;
+    let text = raw_query(
+        &org,
+        "SELECT lastname, Id, Account.Name, Account.Id, Email FROM Contact",
+        None,
+    )
+    .await;
+    let attrs = |t: &str, id: &str| format!(r#"{{"type":"{t}","url":"{V}/sobjects/{t}/{id}"}}"#);
+    assert_eq!(
+        text,
+        format!(
+            r#"{{"totalSize":1,"done":true,"records":[{{"attributes":{},"LastName":"Smith","Id":"{smith}","Account":{{"attributes":{},"Name":"Acme","Id":"{acme}"}},"Email":null}}]}}"#,
+            attrs("Contact", &smith),
+            attrs("Account", &acme)
+        )
+    );
+    assert_eq!(
+        raw_query(&org, "SELECT COUNT() FROM Contact", None).await,
+        r#"{"totalSize":1,"done":true,"records":[]}"#
+    );
+    for i in 0..200 {
+        org.create("Account", json!({"Name": format!("N{i}")}))
+            .await;
+    }
+    let text = raw_query(&org, "SELECT Name FROM Account", Some("batchSize=200")).await;
+    assert!(
+        text.starts_with(&format!(
+            r#"{{"totalSize":201,"done":false,"nextRecordsUrl":"{V}/query/"#
+        )),
+        "{}",
+        &text[..120]
+    );
+    let next: Value = serde_json::from_str(&text).unwrap();
+    let (_, page2) = org
+        .get(
+            next["nextRecordsUrl"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches(V),
+        )
+        .await;
+    assert_eq!(page2["records"].as_array().unwrap().len(), 1);
+    let resp = org
+        .http
+        .get(org.url(next["nextRecordsUrl"].as_str().unwrap()))
+        .bearer_auth(&org.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        StatusCode::BAD_REQUEST,
+        "a used locator is gone"
+    );
+}
