@@ -100,6 +100,12 @@ pub struct EmulateArgs {
     /// Connections served at once; further clients wait until one closes.
     #[arg(long, default_value_t = 512, value_name = "N")]
     pub max_connections: usize,
+
+    /// Make about half the query pages shorter than the batch size (done: false while records
+    /// remain), deterministically for this seed, as Salesforce may; catches clients that test
+    /// the page length instead of `done`.
+    #[arg(long, value_name = "SEED")]
+    pub short_pages: Option<u64>,
 }
 
 impl EmulateArgs {
@@ -119,6 +125,7 @@ impl EmulateArgs {
             header_timeout: Duration::from_secs(self.header_timeout.max(1)),
             body_timeout: Duration::from_secs(self.body_timeout.max(1)),
             max_connections: self.max_connections.max(1),
+            short_pages: self.short_pages,
             ..EmulatorConfig::default()
         }
     }

@@ -46,6 +46,10 @@ pub struct EmulatorConfig {
     pub body_timeout: Duration,
     /// Connections served at once; further clients wait in the listen backlog.
     pub max_connections: usize,
+    /// With a seed, about half the query pages hold fewer records than the batch size (with
+    /// `done: false` while records remain), as Salesforce may answer; deterministic per seed.
+    /// Catches clients that test `len(records) < batch` instead of `done`. Off by default.
+    pub short_pages: Option<u64>,
 }
 
 impl Default for EmulatorConfig {
@@ -67,6 +71,7 @@ impl Default for EmulatorConfig {
             header_timeout: Duration::from_secs(30),
             body_timeout: Duration::from_secs(300),
             max_connections: 512,
+            short_pages: None,
         }
     }
 }

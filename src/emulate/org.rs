@@ -41,6 +41,8 @@ pub struct Org {
     pub exclusive: std::sync::RwLock<()>,
     /// How long a request body may take to arrive once its headers are in.
     pub body_timeout: Duration,
+    /// `--short-pages SEED`: query pages are now and then shorter than the batch size.
+    pub short_pages: Option<u64>,
 }
 
 impl std::fmt::Debug for Org {

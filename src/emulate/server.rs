@@ -152,6 +152,7 @@ impl Emulator {
             jwt: verifier,
             exclusive: std::sync::RwLock::new(()),
             body_timeout: config.body_timeout,
+            short_pages: config.short_pages,
         });
 
         bulk::resume(&org);

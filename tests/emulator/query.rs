@@ -340,3 +340,62 @@ async fn answers_keep_salesforce_key_order() {
         "a used locator is gone"
     );
 }
+
+/// Every page's record count, following `nextRecordsUrl` to the end.
+async fn page_lengths(org: &crate::common::Org, soql: &str) -> (Vec<usize>, Vec<String>) {
+    let (s, mut v) = org.query(soql).await;
+    assert_eq!(s, StatusCode::OK);
+    let mut lens = Vec::new();
+    let mut names = Vec::new();
+    loop {
+        assert_eq!(v["totalSize"], 500);
+        let records = v["records"].as_array().unwrap();
+        lens.push(records.len());
+        names.extend(
+            records
+                .iter()
+                .map(|r| r["Name"].as_str().unwrap().to_string()),
+        );
+        if v["done"] == true {
+            assert!(v.get("nextRecordsUrl").is_none());
+            return (lens, names);
+        }
+        let next = v["nextRecordsUrl"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches(V)
+            .to_string();
+        (_, v) = org.get(&next).await;
+    }
+}
+
+/// `short_pages` (`--short-pages SEED`) answers some pages with fewer records than the batch
+/// size and `done: false`, as Salesforce may, the same way for the same seed; off by default.
+#[tokio::test]
+async fn short_pages_are_seeded_and_off_by_default() {
+    let mut runs = Vec::new();
+    for short_pages in [None, Some(7), Some(7)] {
+        let org = crate::common::start_with(sfmap::emulate::EmulatorConfig {
+            short_pages,
+            ..sfmap::emulate::EmulatorConfig::default()
+        })
+        .await;
+        let records: Vec<Value> = (0..500)
+            .map(|i| json!({"attributes": {"type": "Account"}, "Name": format!("A{i:03}")}))
+            .collect();
+        for chunk in records.chunks(200) {
+            let (s, _) = org
+                .post("/composite/sobjects", json!({"records": chunk}))
+                .await;
+            assert_eq!(s, StatusCode::OK);
+        }
+        let (lens, names) = page_lengths(&org, "SELECT Name FROM Account ORDER BY Name").await;
+        let expected: Vec<String> = (0..500).map(|i| format!("A{i:03}")).collect();
+        assert_eq!(names, expected, "every record once, in order");
+        runs.push(lens);
+    }
+    assert_eq!(runs[0], [500]);
+    assert!(runs[1].len() > 1 && runs[1][0] < 500, "{:?}", runs[1]);
+    assert!(runs[1].iter().all(|&n| (1..=2000).contains(&n)));
+    assert_eq!(runs[1], runs[2], "the same seed pages the same way");
+}
