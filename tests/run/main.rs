@@ -3,6 +3,7 @@
 mod support;
 
 mod cli;
+mod commit_drop;
 mod crash;
 mod delivery;
 mod dry_run;
