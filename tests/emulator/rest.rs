@@ -373,3 +373,33 @@ async fn retired_versions_are_gone_and_newer_resources_start_at_their_version() 
     let (s, v) = at("46.0", reqwest::Method::PATCH, upsert, Some(records)).await;
     assert_eq!((s, &v[0]["created"]), (StatusCode::OK, &json!(false)));
 }
+
+/// `?fields=` limits a GET by external id as it does a GET by Id.
+#[tokio::test]
+async fn get_by_external_id_honours_fields() {
+    let org = start().await;
+    let id = org
+        .create(
+            "Account",
+            json!({"Name": "Acme", "ExtId__c": "E1", "NumberOfEmployees": 5}),
+        )
+        .await;
+    let (s, by_ext) = org
+        .get("/sobjects/Account/ExtId__c/E1?fields=Name,NumberOfEmployees")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, by_id) = org
+        .get(&format!(
+            "/sobjects/Account/{id}?fields=Name,NumberOfEmployees"
+        ))
+        .await;
+    assert_eq!(by_ext, by_id);
+    assert_eq!(
+        (
+            &by_ext["Name"],
+            &by_ext["NumberOfEmployees"],
+            by_ext.get("ExtId__c")
+        ),
+        (&json!("Acme"), &json!(5), None)
+    );
+}
