@@ -515,3 +515,42 @@ async fn line_endings_must_match_the_job() {
     assert_eq!(info["state"], "JobComplete");
     assert_eq!(org.emu.query("SELECT Id FROM Account").unwrap().len(), 2);
 }
+
+/// Job data must be sent as `text/csv` (a charset parameter is fine, as simple_salesforce
+/// sends); anything else is 415 UNSUPPORTED_MEDIA_TYPE and the job stays without data.
+#[tokio::test]
+async fn uploads_must_be_text_csv() {
+    let org = start().await;
+    let (_, job) = org
+        .post(
+            "/jobs/ingest",
+            json!({"object": "Account", "operation": "insert"}),
+        )
+        .await;
+    let id = job["id"].as_str().unwrap();
+    let put = |content_type: Option<&'static str>| {
+        let mut rb = org
+            .http
+            .put(org.url(&format!("{V}/jobs/ingest/{id}/batches")))
+            .bearer_auth(&org.token)
+            .body("Name\nA\n");
+        if let Some(ct) = content_type {
+            rb = rb.header("Content-Type", ct);
+        }
+        async move {
+            let resp = rb.send().await.unwrap();
+            let status = resp.status();
+            (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    for ct in [Some("application/json"), None] {
+        let (s, v) = put(ct).await;
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE"),
+            "{ct:?}"
+        );
+    }
+    let (s, _) = put(Some("text/csv; charset=UTF-8")).await;
+    assert_eq!(s, StatusCode::CREATED);
+}

@@ -245,6 +245,16 @@ fn create(org: &Org, req: &ApiRequest) -> ApiResult {
 }
 
 fn upload(org: &Org, req: &ApiRequest, id: &str) -> ApiResult {
+    // The data is CSV, and says so (`text/csv`, parameters such as a charset allowed).
+    let content_type = req.header("content-type").unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case("text/csv") {
+        return Err(ApiError::new(
+            415,
+            ErrorCode::UnsupportedMediaType,
+            format!("Content-Type '{content_type}' is not supported for job data; use text/csv"),
+        ));
+    }
     if req.body.len() > MAX_UPLOAD {
         return Err(ApiError::bad(
             ErrorCode::ExceededMaxSize,
