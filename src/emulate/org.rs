@@ -43,6 +43,10 @@ pub struct Org {
     pub body_timeout: Duration,
     /// `--short-pages SEED`: query pages are now and then shorter than the batch size.
     pub short_pages: Option<u64>,
+    /// Set when the emulator stops: Bulk processing stops at its next chunk.
+    pub stopping: std::sync::atomic::AtomicBool,
+    /// Bulk jobs being processed.
+    pub bulk_workers: std::sync::atomic::AtomicUsize,
 }
 
 impl std::fmt::Debug for Org {

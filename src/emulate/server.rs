@@ -3,6 +3,7 @@
 //! authentication, the daily API allocation, injected faults and latency, and logging.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use axum::Router;
@@ -153,6 +154,8 @@ impl Emulator {
             exclusive: std::sync::RwLock::new(()),
             body_timeout: config.body_timeout,
             short_pages: config.short_pages,
+            stopping: Default::default(),
+            bulk_workers: Default::default(),
         });
 
         bulk::resume(&org);
@@ -256,7 +259,9 @@ impl Emulator {
         self.org.auth().expire(token);
     }
 
-    /// Stops serving and saves the API usage counter.
+    /// Stops serving, lets Bulk jobs being processed finish their current chunk (they are
+    /// taken up again by an emulator started on the same `--state` file), and saves the API
+    /// usage counter.
     pub async fn shutdown(mut self) {
         self.save_counter();
         if let Some(tx) = self.shutdown.take() {
@@ -264,6 +269,10 @@ impl Emulator {
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+        self.org.stopping.store(true, Ordering::SeqCst);
+        while self.org.bulk_workers.load(Ordering::SeqCst) > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
     }
 
@@ -282,6 +291,7 @@ impl Drop for Emulator {
             self.save_counter();
             let _ = tx.send(());
         }
+        self.org.stopping.store(true, Ordering::SeqCst);
     }
 }
 

@@ -554,3 +554,74 @@ async fn uploads_must_be_text_csv() {
     let (s, _) = put(Some("text/csv; charset=UTF-8")).await;
     assert_eq!(s, StatusCode::CREATED);
 }
+
+/// An emulator stopped while a job is being processed stops it at a chunk boundary; started
+/// again on the same state file, it takes the job up where it stopped: every row is written
+/// once and has one result.
+#[tokio::test]
+async fn a_job_being_processed_resumes_after_a_restart() {
+    let dir = std::env::temp_dir().join(format!("sfmap-emu-bulk-resume-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = sfmap::emulate::EmulatorConfig {
+        state: Some(dir.join("org.sqlite")),
+        schema: Some(crate::common::fixture("schema.json")),
+        ..sfmap::emulate::EmulatorConfig::default()
+    };
+    let rows = 45_000;
+    let mut csv = String::from("Name,ExtId__c\n");
+    for i in 0..rows {
+        csv.push_str(&format!("R{i},X{i}\n"));
+    }
+    let org = crate::common::start_with(config.clone()).await;
+    let (_, job) = org
+        .post(
+            "/jobs/ingest",
+            json!({"object": "Account", "operation": "upsert", "externalIdFieldName": "ExtId__c"}),
+        )
+        .await;
+    let id = job["id"].as_str().unwrap().to_string();
+    assert_eq!(put_csv(&org, &id, &csv).await, StatusCode::CREATED);
+    let (s, _) = org
+        .patch(
+            &format!("/jobs/ingest/{id}"),
+            json!({"state": "UploadComplete"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // Stop once the first 10,000-row chunk is in.
+    for _ in 0..4000 {
+        let (_, info) = org.get(&format!("/jobs/ingest/{id}")).await;
+        if info["numberRecordsProcessed"].as_u64().unwrap_or(0) >= 10_000 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    org.emu.shutdown().await;
+
+    let org = crate::common::start_with(config).await;
+    let kept = org.emu.query("SELECT Id FROM Account").unwrap().len();
+    assert!(
+        kept % 10_000 == 0 && (10_000..rows).contains(&kept),
+        "stopped mid-job at a chunk boundary: {kept}"
+    );
+    let mut info = Value::Null;
+    for _ in 0..4000 {
+        (_, info) = org.get(&format!("/jobs/ingest/{id}")).await;
+        if info["state"] == "JobComplete" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(info["state"], "JobComplete", "{info}");
+    assert_eq!(info["numberRecordsProcessed"], rows);
+    assert_eq!(info["numberRecordsFailed"], 0);
+    assert_eq!(org.emu.query("SELECT Id FROM Account").unwrap().len(), rows);
+    let ok = results(&org, &id, "successfulResults").await;
+    assert_eq!(ok.len(), rows);
+    assert!(ok.iter().all(|r| r[1] == "true"), "every row created once");
+    let names: std::collections::BTreeSet<&str> = ok.iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(names.len(), rows);
+    org.emu.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

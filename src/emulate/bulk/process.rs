@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use serde_json::{Map, Value};
@@ -29,7 +30,11 @@ enum Col {
 }
 
 pub fn spawn(org: Arc<Org>, id: String) {
-    std::thread::spawn(move || run(&org, &id));
+    org.bulk_workers.fetch_add(1, Ordering::SeqCst);
+    std::thread::spawn(move || {
+        run(&org, &id);
+        org.bulk_workers.fetch_sub(1, Ordering::SeqCst);
+    });
 }
 
 /// Fails the job; with `unprocessed`, all its rows are reported unprocessed.
@@ -283,6 +288,11 @@ fn run(org: &Arc<Org>, id: &str) {
     let mut rec = NewRecord::new(object);
     let mut done = false;
     while !done {
+        // The org is stopping: leave the job InProgress, its finished chunks kept; a restart
+        // on the same state file takes it up from here.
+        if org.stopping.load(Ordering::SeqCst) {
+            return;
+        }
         let still_running = {
             let j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
             j.jobs.get(id).map(|job| job.state) == Some(JobState::InProgress)
