@@ -101,9 +101,9 @@ pub struct EmulateArgs {
     #[arg(long, default_value_t = 512, value_name = "N")]
     pub max_connections: usize,
 
-    /// Make about half the query pages shorter than the batch size (done: false while records
-    /// remain), deterministically for this seed, as Salesforce may; catches clients that test
-    /// the page length instead of `done`.
+    /// Make the first query page and about half the later ones shorter than the batch size
+    /// (done: false while records remain), deterministically for this seed, as Salesforce may;
+    /// catches clients that test the page length instead of `done`.
     #[arg(long, value_name = "SEED")]
     pub short_pages: Option<u64>,
 }

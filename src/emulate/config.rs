@@ -46,8 +46,9 @@ pub struct EmulatorConfig {
     pub body_timeout: Duration,
     /// Connections served at once; further clients wait in the listen backlog.
     pub max_connections: usize,
-    /// With a seed, about half the query pages hold fewer records than the batch size (with
-    /// `done: false` while records remain), as Salesforce may answer; deterministic per seed.
+    /// With a seed, the first query page and about half the later ones hold fewer records than
+    /// the batch size (with `done: false` while records remain), as Salesforce may answer;
+    /// deterministic per seed.
     /// Catches clients that test `len(records) < batch` instead of `done`. Off by default.
     pub short_pages: Option<u64>,
 }
