@@ -438,10 +438,9 @@ async fn raw_results(org: &Org, job: &str, which: &str) -> String {
         .unwrap()
 }
 
-/// Result files quote the `sf__` columns, header and values, as Salesforce's do; the upload's
-/// own columns come back as they were given (quoted where needed).
+/// Result files quote every field, header and values, as Salesforce's do.
 #[tokio::test]
-async fn result_files_quote_the_sf_columns() {
+async fn result_files_quote_every_field() {
     let org = start().await;
     let (id, _) = run_job(
         &org,
@@ -456,16 +455,18 @@ async fn result_files_quote_the_sf_columns() {
         .to_string();
     assert_eq!(
         ok,
-        format!("\"sf__Id\",\"sf__Created\",Name,NumberOfEmployees\n\"{acme}\",\"true\",Acme,5\n")
+        format!(
+            "\"sf__Id\",\"sf__Created\",\"Name\",\"NumberOfEmployees\"\n\"{acme}\",\"true\",\"Acme\",\"5\"\n"
+        )
     );
     let bad = raw_results(&org, &id, "failedResults").await;
     assert!(
         bad.starts_with(
-            "\"sf__Id\",\"sf__Error\",Name,NumberOfEmployees\n\"\",\"INVALID_TYPE_ON_FIELD_IN_RECORD:"
+            "\"sf__Id\",\"sf__Error\",\"Name\",\"NumberOfEmployees\"\n\"\",\"INVALID_TYPE_ON_FIELD_IN_RECORD:"
         ),
         "{bad}"
     );
-    assert!(bad.ends_with(" --\",\"Bad, Inc\",many\n"), "{bad}");
+    assert!(bad.ends_with(" --\",\"Bad, Inc\",\"many\"\n"), "{bad}");
 }
 
 /// Line endings must match the job's `lineEnding` (LF by default), as in Salesforce: CRLF data

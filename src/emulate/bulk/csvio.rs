@@ -165,9 +165,8 @@ pub fn parse(data: &[u8], delimiter: u8) -> Result<(Vec<String>, Parsed), String
 }
 
 /// Writes a result file (LF line endings): `header`, then for each row of the upload that `pick`
-/// gives leading cells for (by row number), those cells and the row's own. As Salesforce does,
-/// the `lead` leading cells (`sf__Id`, `sf__Created`, …, header and values) are always quoted;
-/// the upload's own cells are quoted where needed.
+/// gives leading cells for (by row number), those cells (`sf__Id`, `sf__Created`, …) and the
+/// row's own. As Salesforce writes its result files, every field is quoted, header and values.
 pub fn write<'p>(
     delimiter: u8,
     header: &[String],
@@ -176,55 +175,33 @@ pub fn write<'p>(
     lead: usize,
 ) -> String {
     let mut out = Vec::new();
-    let cell = |out: &mut Vec<u8>, c: &str, always: bool| {
-        let quote = always
-            || c.bytes()
-                .any(|b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r');
-        if !quote {
-            out.extend_from_slice(c.as_bytes());
-            return;
-        }
-        out.push(b'"');
-        for b in c.bytes() {
-            if b == b'"' {
-                out.push(b'"');
-            }
-            out.push(b);
-        }
-        out.push(b'"');
-    };
-    let line = |out: &mut Vec<u8>, lead_cells: &[&str], rest: &csv::StringRecord| {
-        let rest_cells = rest.iter();
-        // A lone empty cell is quoted, or the line would read as blank.
-        let lone_empty = lead_cells.is_empty() && rest.len() == 1 && rest.get(0) == Some("");
-        for (i, c) in lead_cells
-            .iter()
-            .map(|c| (*c, true))
-            .chain(rest_cells.map(|c| (c, false)))
-            .enumerate()
-        {
+    let line = |out: &mut Vec<u8>, cells: &mut dyn Iterator<Item = &str>| {
+        for (i, c) in cells.enumerate() {
             if i > 0 {
                 out.push(delimiter);
             }
-            cell(out, c.0, c.1 || lone_empty);
+            out.push(b'"');
+            for b in c.bytes() {
+                if b == b'"' {
+                    out.push(b'"');
+                }
+                out.push(b);
+            }
+            out.push(b'"');
         }
         out.push(b'\n');
     };
-    let (lead_header, rest_header) = header.split_at(lead.min(header.len()));
-    let lead_header: Vec<&str> = lead_header.iter().map(String::as_str).collect();
-
-    line(
-        &mut out,
-        &lead_header,
-        &csv::StringRecord::from(rest_header.to_vec()),
-    );
+    line(&mut out, &mut header.iter().map(String::as_str));
     if let Some(data) = data
         && let Ok((_, mut rows)) = Rows::open(data, delimiter)
     {
         let mut i = 0;
         while let Ok(Some(row)) = rows.next_row() {
             if let Some(cells) = pick(i) {
-                line(&mut out, &cells[..lead], row);
+                line(
+                    &mut out,
+                    &mut cells[..lead].iter().copied().chain(row.iter()),
+                );
             }
             i += 1;
         }
@@ -283,7 +260,10 @@ mod tests {
             |i| (i != 1).then_some(["id", ""]),
             1,
         );
-        assert_eq!(out, "\"sf__Id\",A,B\n\"id\",1,\"x,y\"\n\"id\",3\n");
+        assert_eq!(
+            out,
+            "\"sf__Id\",\"A\",\"B\"\n\"id\",\"1\",\"x,y\"\n\"id\",\"3\"\n"
+        );
         let out = write(
             b'|',
             &["sf__Id".into()],
@@ -291,6 +271,6 @@ mod tests {
             |_| Some(["i\"d", ""]),
             1,
         );
-        assert_eq!(out, "\"sf__Id\"\n\"i\"\"d\"|1\n");
+        assert_eq!(out, "\"sf__Id\"\n\"i\"\"d\"|\"1\"\n");
     }
 }
