@@ -62,7 +62,8 @@ pub struct EmulateArgs {
 
     /// Injected faults, comma-separated.
     /// KIND=RATE (503=2% or 503=0.02), KIND@N[+N…] (on API request N), KIND/N (every N-th),
-    /// seed=N. KIND: 503, 500, drop (close the connection), lock (UNABLE_TO_LOCK_ROW),
+    /// seed=N. KIND: 503, 500, drop (close the connection), commit-drop (carry the request
+    /// out, then close the connection without its answer), lock (UNABLE_TO_LOCK_ROW),
     /// expire (the token expires, 401), limit (403 REQUEST_LIMIT_EXCEEDED),
     /// oauth-<error> (token endpoint, counted by token requests),
     /// e.g. oauth-invalid_grant@1.
@@ -85,6 +86,26 @@ pub struct EmulateArgs {
     /// (default: the built-in development key pair, whose private key path is printed).
     #[arg(long, value_name = "FILE")]
     pub jwt_cert: Option<PathBuf>,
+
+    /// Seconds a client may take to send a request line and headers (also how long an idle
+    /// keep-alive connection stays open); then the connection is closed.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub header_timeout: u64,
+
+    /// Seconds a client may take to send a request body once its headers are in; then the
+    /// connection is closed.
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    pub body_timeout: u64,
+
+    /// Connections served at once; further clients wait until one closes.
+    #[arg(long, default_value_t = 512, value_name = "N")]
+    pub max_connections: usize,
+
+    /// Make the first query page and about half the later ones shorter than the batch size
+    /// (done: false while records remain), deterministically for this seed, as Salesforce may;
+    /// catches clients that test the page length instead of `done`.
+    #[arg(long, value_name = "SEED")]
+    pub short_pages: Option<u64>,
 }
 
 impl EmulateArgs {
@@ -101,6 +122,10 @@ impl EmulateArgs {
             token_ttl: Duration::from_secs(self.token_ttl),
             daily_api_limit: self.daily_api_limit,
             jwt_cert: self.jwt_cert.clone(),
+            header_timeout: Duration::from_secs(self.header_timeout.max(1)),
+            body_timeout: Duration::from_secs(self.body_timeout.max(1)),
+            max_connections: self.max_connections.max(1),
+            short_pages: self.short_pages,
             ..EmulatorConfig::default()
         }
     }

@@ -18,7 +18,7 @@ pub const MAX_RECORDS: usize = 200;
 fn too_many() -> ApiError {
     ApiError::bad(
         ErrorCode::ExceededIdLimit,
-        "Maximum number of records in a single call is 200",
+        "record limit reached. cannot submit more than 200 records into this call",
     )
 }
 
@@ -93,6 +93,15 @@ fn parse_body(req: &ApiRequest) -> Result<Body, ApiError> {
     })
 }
 
+/// The record's `Id`, whatever the key's case (jsforce's `sobject.update` sends `id`).
+fn id_value(r: &Map<String, Value>) -> Option<&Value> {
+    r.get("Id").or_else(|| {
+        r.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("Id"))
+            .map(|(_, v)| v)
+    })
+}
+
 fn record_type(r: &Map<String, Value>) -> Option<&str> {
     r.get("attributes")?.get("type")?.as_str()
 }
@@ -135,7 +144,7 @@ pub fn handle(org: &Org, req: &ApiRequest) -> ApiResult {
                     continue;
                 };
                 let result = if create {
-                    if r.get("Id").is_some_and(|v| !v.is_null()) {
+                    if id_value(r).is_some_and(|v| !v.is_null()) {
                         Err(ApiError::bad(
                             ErrorCode::InvalidFieldForInsertUpdate,
                             "cannot specify Id in an insert call",
@@ -145,14 +154,14 @@ pub fn handle(org: &Org, req: &ApiRequest) -> ApiResult {
                         dml.create(o, r, Source::Json)
                     }
                 } else {
-                    match r.get("Id").and_then(Value::as_str) {
+                    match id_value(r).and_then(Value::as_str) {
                         None => Err(ApiError::bad(
                             ErrorCode::MissingArgument,
                             "Id not specified in an update call",
                         )),
                         Some(id) => {
                             let mut rest = r.clone();
-                            rest.remove("Id");
+                            rest.retain(|k, _| !k.eq_ignore_ascii_case("Id"));
                             dml.update(o, id, &rest, Source::Json)
                         }
                     }
@@ -199,9 +208,10 @@ pub fn handle(org: &Org, req: &ApiRequest) -> ApiResult {
                 (
                     ids_param(req)?,
                     req.param("fields")
-                        .unwrap_or("Id")
+                        .unwrap_or("")
                         .split(',')
                         .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
                         .collect(),
                 )
             } else {
@@ -218,6 +228,19 @@ pub fn handle(org: &Org, req: &ApiRequest) -> ApiResult {
                 };
                 (list("ids"), list("fields"))
             };
+            // Both are required (an empty list too); Salesforce does not default to all fields.
+            if fields.is_empty() {
+                return Err(ApiError::bad(
+                    ErrorCode::MissingArgument,
+                    "The fields parameter is required",
+                ));
+            }
+            if ids.is_empty() {
+                return Err(ApiError::bad(
+                    ErrorCode::MissingArgument,
+                    "The ids parameter is required",
+                ));
+            }
             let base = req.base();
             let mut out = Vec::new();
             for id in &ids {

@@ -227,7 +227,12 @@ fn run_one(
         segs.pop();
     }
     let version = match segs.as_slice() {
-        [a, b, v, ..] if a == "services" && b == "data" => versions::parse(v),
+        [a, b, v, ..] if a == "services" && b == "data" => {
+            if versions::retired(v) {
+                return Ok(ApiError::retired_version(v).into());
+            }
+            versions::parse(v)
+        }
         _ => None,
     };
     let Some(version) = version else {

@@ -38,6 +38,19 @@ pub struct EmulatorConfig {
     pub work_dir: Option<PathBuf>,
     /// The connected app, user and password clients log in with.
     pub credentials: Credentials,
+    /// How long a client may take to send a request's line and headers (and how long an idle
+    /// keep-alive connection stays open); then the connection is closed.
+    pub header_timeout: Duration,
+    /// How long a client may take to send a request's body once its headers are in; then the
+    /// connection is closed.
+    pub body_timeout: Duration,
+    /// Connections served at once; further clients wait in the listen backlog.
+    pub max_connections: usize,
+    /// With a seed, the first query page and about half the later ones hold fewer records than
+    /// the batch size (with `done: false` while records remain), as Salesforce may answer;
+    /// deterministic per seed.
+    /// Catches clients that test `len(records) < batch` instead of `done`. Off by default.
+    pub short_pages: Option<u64>,
 }
 
 impl Default for EmulatorConfig {
@@ -56,6 +69,10 @@ impl Default for EmulatorConfig {
             jwt_cert: None,
             work_dir: None,
             credentials: Credentials::default(),
+            header_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(300),
+            max_connections: 512,
+            short_pages: None,
         }
     }
 }

@@ -59,6 +59,7 @@ error_codes! {
     MissingArgument => "MISSING_ARGUMENT",
     BulkApiError => "BULK_API_ERROR",
     InsufficientAccess => "INSUFFICIENT_ACCESS_OR_READONLY",
+    Gone => "GONE",
 }
 
 /// One API error: the HTTP status it travels with and the Salesforce error element.
@@ -96,6 +97,15 @@ impl ApiError {
             404,
             ErrorCode::NotFound,
             "The requested resource does not exist",
+        )
+    }
+
+    /// A retired API version.
+    pub fn retired_version(version: &str) -> ApiError {
+        ApiError::new(
+            410,
+            ErrorCode::Gone,
+            format!("API version {version} is retired and no longer available"),
         )
     }
 

@@ -1,5 +1,6 @@
-//! Fault injection for reliability tests: added latency, 503/500 errors, dropped connections,
-//! UNABLE_TO_LOCK_ROW, forced token expiry and token-endpoint errors.
+//! Fault injection for reliability tests: added latency, 503/500 errors, dropped connections
+//! (before the request is carried out, or after it committed), UNABLE_TO_LOCK_ROW, forced token
+//! expiry and token-endpoint errors.
 //!
 //! Faults can be random at a rate (seeded, so a run is reproducible for a given request order)
 //! or scheduled by request number, which makes tests fully deterministic. API requests (under
@@ -22,8 +23,12 @@ pub enum FaultKind {
     Unavailable,
     /// 500 UNKNOWN_EXCEPTION.
     Internal,
-    /// The connection is closed without a complete response.
+    /// The connection is closed without a complete response; nothing is written.
     Drop,
+    /// The request is carried out (a write commits) and then the connection is closed
+    /// without its response: the answer is lost, which is what makes a blindly retried create a
+    /// duplicate.
+    CommitDrop,
     /// 400 UNABLE_TO_LOCK_ROW (nothing is written).
     Lock,
     /// The presented access token expires now; the request gets 401 INVALID_SESSION_ID.
@@ -62,7 +67,7 @@ pub struct FaultSpec {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
     #[error(
-        "unknown fault kind {0:?} (expected 503, 500, drop, lock, expire, limit or oauth-<error>)"
+        "unknown fault kind {0:?} (expected 503, 500, drop, commit-drop, lock, expire, limit or oauth-<error>)"
     )]
     Kind(String),
     #[error("bad fault item {0:?}: expected KIND=RATE, KIND@N[+N…] or KIND/N")]
@@ -82,6 +87,7 @@ fn parse_kind(s: &str) -> Result<FaultKind, SpecError> {
         "503" => FaultKind::Unavailable,
         "500" => FaultKind::Internal,
         "drop" => FaultKind::Drop,
+        "commit-drop" => FaultKind::CommitDrop,
         "lock" => FaultKind::Lock,
         "expire" => FaultKind::Expire,
         "limit" => FaultKind::Limit,
@@ -306,11 +312,11 @@ mod tests {
 
     #[test]
     fn parses_and_schedules_deterministically() {
-        let spec: FaultSpec = "503@2+4, lock/3, oauth-invalid_grant@1, seed=7"
+        let spec: FaultSpec = "503@2+4, lock/3, oauth-invalid_grant@1, commit-drop@7, seed=7"
             .parse()
             .unwrap();
         let f = Faults::new(spec, None);
-        let got: Vec<_> = (0..6).map(|_| f.next_api()).collect();
+        let got: Vec<_> = (0..7).map(|_| f.next_api()).collect();
         assert_eq!(
             got,
             [
@@ -319,7 +325,8 @@ mod tests {
                 Some(FaultKind::Lock),
                 Some(FaultKind::Unavailable),
                 None,
-                Some(FaultKind::Lock)
+                Some(FaultKind::Lock),
+                Some(FaultKind::CommitDrop)
             ]
         );
         assert_eq!(f.next_token(), Some(OAuthCode::InvalidGrant));

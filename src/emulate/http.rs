@@ -83,6 +83,8 @@ pub enum Body {
         content_type: &'static str,
         text: String,
     },
+    /// JSON already written as text (to keep an order of keys a `Value` would sort).
+    RawJson(String),
     /// Close the connection without completing the response (fault injection).
     Drop,
 }
@@ -132,6 +134,7 @@ impl ApiResponse {
         match &self.body {
             Body::Json(v) => v.clone(),
             Body::Text { text, .. } => Value::String(text.clone()),
+            Body::RawJson(text) => serde_json::from_str(text).unwrap_or(Value::Null),
             Body::Empty | Body::Drop => Value::Null,
         }
     }

@@ -61,7 +61,7 @@ pub fn handle(
             }
         }
         ["userinfo"] => match session_user(org, headers) {
-            Some(_) => ApiResponse::json(200, router::identity(org, "60.0")),
+            Some(_) => ApiResponse::json(200, router::userinfo(org)),
             None => bad_token(),
         },
         _ => super::error::ApiError::not_found().into(),
@@ -97,7 +97,7 @@ pub fn identity(org: &Org, headers: &HeaderMap, org_id: &str, user_id: &str) -> 
     if !same(org_id, &org.org_id) || !same(user_id, &org.user_id) {
         return super::error::ApiError::not_found().into();
     }
-    ApiResponse::json(200, router::identity(org, "60.0"))
+    ApiResponse::json(200, router::identity(org))
 }
 
 /// Client authentication: HTTP Basic or `client_id`/`client_secret` in the body.

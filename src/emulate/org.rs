@@ -39,6 +39,14 @@ pub struct Org {
     /// Composite calls with savepoints run alone: they hold this for writing, every other API
     /// call holds it for reading.
     pub exclusive: std::sync::RwLock<()>,
+    /// How long a request body may take to arrive once its headers are in.
+    pub body_timeout: Duration,
+    /// `--short-pages SEED`: query pages are now and then shorter than the batch size.
+    pub short_pages: Option<u64>,
+    /// Set when the emulator stops: Bulk processing stops at its next chunk.
+    pub stopping: std::sync::atomic::AtomicBool,
+    /// Bulk jobs being processed.
+    pub bulk_workers: std::sync::atomic::AtomicUsize,
 }
 
 impl std::fmt::Debug for Org {

@@ -147,15 +147,19 @@ fn create(org: &Org, req: &ApiRequest, o: &ObjectDescribe) -> ApiResult {
     )
 }
 
+/// `?fields=Name,Phone` of a record GET.
+fn fields_param(req: &ApiRequest) -> Option<Vec<String>> {
+    req.param("fields")
+        .map(|f| f.split(',').map(str::to_string).collect())
+}
+
 fn by_id(org: &Org, req: &ApiRequest, o: &ObjectDescribe, id: &str) -> ApiResult {
     let mut store = org.store();
     let mut dml = Dml::new(&org.schema, &mut store, &req.user_id);
     match req.method {
         Method::GET | Method::HEAD => {
             let rec = dml.live(o, id)?;
-            let only: Option<Vec<String>> = req
-                .param("fields")
-                .map(|f| f.split(',').map(str::to_string).collect());
+            let only = fields_param(req);
             Ok(ApiResponse::json(
                 200,
                 record_json(&req.base(), o, &rec, only.as_deref())?,
@@ -252,7 +256,11 @@ fn by_external_id(
                         Ok(ApiResponse::empty(204))
                     } else {
                         let rec = dml.live(o, id)?;
-                        Ok(ApiResponse::json(200, record_json(&base, o, &rec, None)?))
+                        let only = fields_param(req);
+                        Ok(ApiResponse::json(
+                            200,
+                            record_json(&base, o, &rec, only.as_deref())?,
+                        ))
                     }
                 }
                 _ => Ok(ApiResponse::json(300, urls(&ids))),

@@ -3,6 +3,7 @@
 //! authentication, the daily API allocation, injected faults and latency, and logging.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use axum::Router;
@@ -14,20 +15,18 @@ use serde_json::{Map, Value};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::auth::{AuthState, TokenProblem};
+use super::auth::AuthState;
 use super::config::{Credentials, EmulatorConfig};
-use super::error::{ApiError, EmulateError, ErrorCode};
+use super::connections::{self, ConnectionLimits};
+use super::error::{ApiError, EmulateError, ErrorCode, OAuthCode, OAuthError};
 use super::faults::{FaultKind, Faults};
 use super::http::{ApiRequest, ApiResponse, Body};
 use super::limits::{Admission, ApiLimits, today};
 use super::log::{LoggedRequest, RequestLog};
 use super::org::Org;
+use super::request_body::{self, BodyProblem, MAX_API_BODY, MAX_OAUTH_BODY};
 use super::store::Store;
-use super::{jwt, metadata, oauth, router, seed, system, tls, versions};
-
-/// Largest request body accepted (the Bulk API's 150 MB upload limit, plus headroom so the
-/// limit itself can be reported as an API error).
-pub const MAX_BODY: usize = 150 * 1024 * 1024 + 1024;
+use super::{bulk, jwt, metadata, oauth, router, seed, system, tls, versions};
 
 /// A running emulated org.
 pub struct Emulator {
@@ -97,6 +96,7 @@ impl Emulator {
         if let Some(seed_path) = &config.seed {
             seed::load(&schema, &mut store, &ids.user_id, seed_path)?;
         }
+        let jobs = bulk::load(&store)?;
         let day = today();
         let used = store
             .counter(&format!("api-usage:{day}"))?
@@ -148,34 +148,31 @@ impl Emulator {
             limits: ApiLimits::new(config.daily_api_limit, day, used),
             faults: Faults::new(config.faults.clone(), config.latency.clone()),
             log: RequestLog::new(log_file),
-            jobs: std::sync::Mutex::new(Default::default()),
+            jobs: std::sync::Mutex::new(jobs),
             cursors: std::sync::Mutex::new(Default::default()),
             jwt: verifier,
             exclusive: std::sync::RwLock::new(()),
+            body_timeout: config.body_timeout,
+            short_pages: config.short_pages,
+            stopping: Default::default(),
+            bulk_workers: Default::default(),
         });
 
+        bulk::resume(&org);
         let app = Router::new().fallback(handle).with_state(org.clone());
         let (tx, rx) = oneshot::channel::<()>();
+        let limits = ConnectionLimits {
+            header_timeout: config.header_timeout,
+            max_connections: config.max_connections,
+        };
         let mut cert_path = None;
         let task = if config.tls {
             let (acceptor, cert) = tls::acceptor(&work_dir)?;
             cert_path = Some(cert);
             let listener = tls::TlsListener::new(listener, acceptor);
-            tokio::spawn(async move {
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await;
-            })
+            tokio::spawn(connections::serve(listener, app, limits, rx))
         } else {
-            tokio::spawn(async move {
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await;
-            })
+            tokio::spawn(connections::serve(listener, app, limits, rx))
         };
         Ok(Emulator {
             org,
@@ -262,7 +259,9 @@ impl Emulator {
         self.org.auth().expire(token);
     }
 
-    /// Stops serving and saves the API usage counter.
+    /// Stops serving, lets Bulk jobs being processed finish their current chunk (they are
+    /// taken up again by an emulator started on the same `--state` file), and saves the API
+    /// usage counter.
     pub async fn shutdown(mut self) {
         self.save_counter();
         if let Some(tx) = self.shutdown.take() {
@@ -270,6 +269,10 @@ impl Emulator {
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+        self.org.stopping.store(true, Ordering::SeqCst);
+        while self.org.bulk_workers.load(Ordering::SeqCst) > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
     }
 
@@ -288,6 +291,7 @@ impl Drop for Emulator {
             self.save_counter();
             let _ = tx.send(());
         }
+        self.org.stopping.store(true, Ordering::SeqCst);
     }
 }
 
@@ -314,6 +318,7 @@ fn to_http(resp: ApiResponse, extra: &[(&'static str, String)]) -> Response<Axum
             Some("application/json;charset=UTF-8"),
         ),
         Body::Text { content_type, text } => (AxumBody::from(text), Some(content_type)),
+        Body::RawJson(text) => (AxumBody::from(text), Some("application/json;charset=UTF-8")),
         Body::Drop => {
             let stream = futures_util::stream::once(async {
                 Err::<Bytes, std::io::Error>(std::io::Error::new(
@@ -337,7 +342,8 @@ fn to_http(resp: ApiResponse, extra: &[(&'static str, String)]) -> Response<Axum
         .unwrap_or_else(|_| Response::new(AxumBody::empty()))
 }
 
-/// Every request enters here.
+/// Every request enters here. An API call is authenticated before its body is read, so an
+/// unauthenticated client cannot make the org buffer anything.
 async fn handle(State(org): State<Arc<Org>>, request: Request<AxumBody>) -> Response<AxumBody> {
     let started = Instant::now();
     let seq = org.log.next_seq();
@@ -345,34 +351,34 @@ async fn handle(State(org): State<Arc<Org>>, request: Request<AxumBody>) -> Resp
     let method = parts.method.clone();
     let path = parts.uri.path().to_string();
     let raw_query = parts.uri.query().unwrap_or("").to_string();
-    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(b) => b,
-        Err(_) => {
-            let e = ApiError::bad(
-                ErrorCode::ExceededMaxSize,
-                "The request body exceeds the 150 MB limit",
-            );
-            let resp = to_http(e.into(), &[]);
-            log(
-                &org,
-                seq,
-                &method,
-                &path,
-                resp.status().as_u16(),
-                started,
-                false,
-            );
-            return resp;
-        }
-    };
     let query: Vec<(String, String)> = url::form_urlencoded::parse(raw_query.as_bytes())
         .into_owned()
         .collect();
     let segments = decode_segments(&path);
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    // OAuth query strings can carry tokens and codes: log only the path for them.
+    let oauth = segs.first() == Some(&"services") && segs.get(1) == Some(&"oauth2");
+    let logged_path = if oauth || raw_query.is_empty() {
+        path.clone()
+    } else {
+        format!("{path}?{raw_query}")
+    };
+    let finish = |resp: ApiResponse, api: bool, extra: &[(&'static str, String)]| {
+        let status = resp.status;
+        let http = to_http(resp, extra);
+        log(&org, seq, &method, &logged_path, status, started, api);
+        http
+    };
 
     let (resp, api, extra) = match segs.as_slice() {
         ["services", "oauth2", rest @ ..] => {
+            let bytes =
+                match request_body::read(body, &parts.headers, MAX_OAUTH_BODY, org.body_timeout)
+                    .await
+                {
+                    Ok(b) => b,
+                    Err(p) => return finish(body_refused(p, true), false, &[]),
+                };
             let r = oauth::handle(&org, &method, rest, &parts.headers, &query, &bytes);
             (r, false, Vec::new())
         }
@@ -383,25 +389,64 @@ async fn handle(State(org): State<Arc<Org>>, request: Request<AxumBody>) -> Resp
         ),
         ["services", "data"] => (ApiResponse::json(200, versions::list()), false, Vec::new()),
         ["services", "data", version, rest @ ..] => match versions::parse(version) {
+            None if versions::retired(version) => {
+                (ApiError::retired_version(version).into(), false, Vec::new())
+            }
             None => (ApiError::not_found().into(), false, Vec::new()),
             Some(v) => {
-                let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
-                api_call(&org, method.clone(), v, rest, query, parts.headers, bytes).await
+                let token = bearer(&parts.headers).map(str::to_string);
+                let Some(user_id) = authenticate(&org, token.as_deref()) else {
+                    return finish(ApiError::invalid_session().into(), false, &[]);
+                };
+                let bytes =
+                    match request_body::read(body, &parts.headers, MAX_API_BODY, org.body_timeout)
+                        .await
+                    {
+                        Ok(b) => b,
+                        Err(p) => return finish(body_refused(p, false), false, &[]),
+                    };
+                let call = Call {
+                    method: method.clone(),
+                    version: v,
+                    segments: rest.iter().map(|s| s.to_string()).collect(),
+                    query,
+                    headers: parts.headers,
+                    body: bytes,
+                    token,
+                    user_id,
+                };
+                api_call(&org, call).await
             }
         },
         _ => (ApiError::not_found().into(), false, Vec::new()),
     };
-    // OAuth query strings can carry tokens and codes: log only the path for them.
-    let oauth = segs.first() == Some(&"services") && segs.get(1) == Some(&"oauth2");
-    let logged_path = if oauth || raw_query.is_empty() {
-        path.clone()
-    } else {
-        format!("{path}?{raw_query}")
-    };
-    let status = resp.status;
-    let http = to_http(resp, &extra);
-    log(&org, seq, &method, &logged_path, status, started, api);
-    http
+    finish(resp, api, &extra)
+}
+
+/// The answer to a body that could not be read.
+fn body_refused(problem: BodyProblem, oauth: bool) -> ApiResponse {
+    match (problem, oauth) {
+        (BodyProblem::TooLarge, false) => ApiError::bad(
+            ErrorCode::ExceededMaxSize,
+            "The request body exceeds the 150 MB limit",
+        )
+        .into(),
+        (BodyProblem::TooLarge, true) => ApiResponse::json(
+            400,
+            OAuthError::new(OAuthCode::InvalidRequest, "request body too large").body(),
+        ),
+        (BodyProblem::Broken | BodyProblem::TimedOut, _) => ApiResponse {
+            status: 400,
+            headers: Vec::new(),
+            body: Body::Drop,
+        },
+    }
+}
+
+/// The user a presented access token belongs to, if it is valid.
+fn authenticate(org: &Org, token: Option<&str>) -> Option<String> {
+    let auth = org.auth();
+    auth.check_access(token?).ok().map(|s| s.user_id.clone())
 }
 
 fn log(org: &Org, seq: u64, method: &Method, path: &str, status: u16, started: Instant, api: bool) {
@@ -425,26 +470,30 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     }
 }
 
-/// Authenticates, counts, injects faults, dispatches.
-async fn api_call(
-    org: &Arc<Org>,
+/// An authenticated API call, its body read.
+struct Call {
     method: Method,
     version: String,
     segments: Vec<String>,
     query: Vec<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
-) -> (ApiResponse, bool, Vec<(&'static str, String)>) {
-    let token = bearer(&headers).map(str::to_string);
-    let user_id = {
-        let auth = org.auth();
-        match token.as_deref().map(|t| auth.check_access(t)) {
-            Some(Ok(s)) => s.user_id.clone(),
-            Some(Err(TokenProblem::Expired | TokenProblem::Unknown)) | None => {
-                return (ApiError::invalid_session().into(), false, Vec::new());
-            }
-        }
-    };
+    token: Option<String>,
+    user_id: String,
+}
+
+/// Counts, injects faults, dispatches.
+async fn api_call(org: &Arc<Org>, call: Call) -> (ApiResponse, bool, Vec<(&'static str, String)>) {
+    let Call {
+        method,
+        version,
+        segments,
+        query,
+        headers,
+        body,
+        token,
+        user_id,
+    } = call;
     let used = match org.limits.admit(&today()) {
         Admission::Allowed { used } => used,
         Admission::OverLimit { used } => {
@@ -465,42 +514,8 @@ async fn api_call(
     if let Some(d) = org.faults.delay() {
         tokio::time::sleep(d).await;
     }
-    if let Some(fault) = org.faults.next_api() {
-        let resp: ApiResponse = match fault {
-            FaultKind::Unavailable => ApiError::new(
-                503,
-                ErrorCode::ServerUnavailable,
-                "Server temporarily unavailable, please try again",
-            )
-            .into(),
-            FaultKind::Internal => ApiError::new(
-                500,
-                ErrorCode::UnknownException,
-                "An unexpected error occurred. Please include this ErrorId if you contact support: 0000000000-00000 (0000000000)",
-            )
-            .into(),
-            FaultKind::Lock => ApiError::bad(
-                ErrorCode::UnableToLockRow,
-                "unable to obtain exclusive access to this record or 1 records: 001000000000000AAA",
-            )
-            .into(),
-            FaultKind::Drop => ApiResponse {
-                status: 200,
-                headers: Vec::new(),
-                body: Body::Drop,
-            },
-            FaultKind::Expire => {
-                if let Some(t) = &token {
-                    org.auth().expire(t);
-                }
-                ApiError::invalid_session().into()
-            }
-            FaultKind::Limit => {
-                ApiError::new(403, ErrorCode::RequestLimitExceeded, "TotalRequests Limit exceeded.")
-                    .into()
-            }
-            FaultKind::OAuth(_) => ApiError::invalid_session().into(),
-        };
+    let fault = org.faults.next_api();
+    if let Some(resp) = fault.and_then(|f| refusal(org, f, token.as_deref())) {
         return (resp, true, limit_header);
     }
     let req = ApiRequest {
@@ -528,6 +543,16 @@ async fn api_call(
     })
     .await
     .unwrap_or_else(|_| ApiError::new(500, ErrorCode::UnknownException, "internal error").into());
+    // The write is committed; the client never hears of it.
+    let resp = if fault == Some(FaultKind::CommitDrop) {
+        ApiResponse {
+            status: resp.status,
+            headers: Vec::new(),
+            body: Body::Drop,
+        }
+    } else {
+        resp
+    };
     if used % 100 == 0 {
         let c = org.limits.snapshot();
         let _ = org
@@ -535,6 +560,49 @@ async fn api_call(
             .set_counter(&format!("api-usage:{}", c.day), c.used as i64);
     }
     (resp, true, limit_header)
+}
+
+/// The answer an injected fault gives instead of carrying the request out; `None` for a fault
+/// that lets it be carried out.
+fn refusal(org: &Org, fault: FaultKind, token: Option<&str>) -> Option<ApiResponse> {
+    let resp: ApiResponse = match fault {
+        FaultKind::Unavailable => ApiError::new(
+            503,
+            ErrorCode::ServerUnavailable,
+            "Server temporarily unavailable, please try again",
+        )
+        .into(),
+        FaultKind::Internal => ApiError::new(
+            500,
+            ErrorCode::UnknownException,
+            "An unexpected error occurred. Please include this ErrorId if you contact support: 0000000000-00000 (0000000000)",
+        )
+        .into(),
+        FaultKind::Lock => ApiError::bad(
+            ErrorCode::UnableToLockRow,
+            "unable to obtain exclusive access to this record or 1 records: 001000000000000AAA",
+        )
+        .into(),
+        FaultKind::Drop => ApiResponse {
+            status: 200,
+            headers: Vec::new(),
+            body: Body::Drop,
+        },
+        FaultKind::Expire => {
+            if let Some(t) = token {
+                org.auth().expire(t);
+            }
+            ApiError::invalid_session().into()
+        }
+        FaultKind::Limit => {
+            ApiError::new(403, ErrorCode::RequestLimitExceeded, "TotalRequests Limit exceeded.")
+                .into()
+        }
+        FaultKind::OAuth(_) => ApiError::invalid_session().into(),
+        // Carried out first; its answer is dropped afterwards.
+        FaultKind::CommitDrop => return None,
+    };
+    Some(resp)
 }
 
 /// Holds the composite gate for the duration of one call.

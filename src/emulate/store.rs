@@ -20,6 +20,10 @@ use serde_json::{Map, Value};
 
 use crate::schema::sfid;
 
+mod jobs;
+
+pub use jobs::StoredJob;
+
 /// A storage failure (I/O or SQLite).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -50,6 +54,9 @@ pub struct StoredRecord {
 
 pub struct Store {
     conn: Connection,
+    /// Backed by a `--state` file: Bulk jobs are kept in it too (in memory they would only
+    /// duplicate what the job table in memory holds).
+    persistent: bool,
     next_seq: u64,
     savepoints: u32,
     /// `objects`, both ways (reloaded after a rollback). Few entries: B-trees, no hashing.
@@ -70,8 +77,9 @@ impl std::fmt::Debug for Store {
 }
 
 /// The storage layout (`PRAGMA user_version`): 0 for files written before it was kept (the
-/// layout with `records.object` as text and a unique index on `records.id`, migrated on open).
-const LAYOUT: i64 = 2;
+/// layout with `records.object` as text and a unique index on `records.id`, migrated on open);
+/// 2 before Bulk jobs were kept (its files get the job tables on open); 3 with them.
+const LAYOUT: i64 = 3;
 
 const TABLES_SQL: &str = "
 CREATE TABLE IF NOT EXISTS objects (code INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -96,6 +104,18 @@ CREATE TABLE IF NOT EXISTS record_keys (
 CREATE INDEX IF NOT EXISTS record_keys_lookup ON record_keys(object, field, value);
 CREATE INDEX IF NOT EXISTS record_keys_by_id ON record_keys(id);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS bulk_jobs (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    info TEXT NOT NULL,
+    data BLOB
+);
+CREATE TABLE IF NOT EXISTS bulk_results (
+    job_seq INTEGER NOT NULL,
+    first_row INTEGER NOT NULL,
+    results TEXT NOT NULL,
+    PRIMARY KEY (job_seq, first_row)
+);
 ";
 
 impl Store {
@@ -128,6 +148,7 @@ impl Store {
         let max: Option<i64> = conn.query_row("SELECT MAX(seq) FROM records", [], |r| r.get(0))?;
         let mut store = Store {
             conn,
+            persistent: path.is_some(),
             next_seq: max.map(|m| m as u64 + 1).unwrap_or(1),
             savepoints: 0,
             codes: BTreeMap::new(),

@@ -1,9 +1,21 @@
-//! API versions: every version from v20.0 to v67.0 (Winter '11 to Summer '26) is served.
+//! API versions: every supported version, v31.0 to v67.0 (Summer '14 to Summer '26), is served.
+//! Versions 7.0 to 30.0 are retired (7.0–20.0 since Summer '22, 21.0–30.0 since Summer '25):
+//! REST answers them 410 GONE. Some resources start later: Bulk API 2.0 at v41.0, sObject
+//! Collections at v42.0 and their upsert at v46.0 (earlier they are 404, as a resource a
+//! version does not have).
 
 use serde_json::{Value, json};
 
-pub const MIN_VERSION: u32 = 20;
+pub const MIN_VERSION: u32 = 31;
 pub const MAX_VERSION: u32 = 67;
+/// The oldest version Salesforce ever had.
+const FIRST_VERSION: u32 = 7;
+/// Bulk API 2.0 (`/jobs/ingest`).
+pub const BULK_V2: u32 = 41;
+/// sObject Collections (`/composite/sobjects`).
+pub const COLLECTIONS: u32 = 42;
+/// sObject Collections upsert (`PATCH /composite/sobjects/{Object}/{field}`).
+pub const COLLECTIONS_UPSERT: u32 = 46;
 
 /// Release label of a major version: Winter '15 is 32.0 and releases go Winter, Spring, Summer.
 pub fn label(major: u32) -> String {
@@ -22,6 +34,16 @@ pub fn parse(segment: &str) -> Option<String> {
         return None;
     }
     Some(format!("{major}.0"))
+}
+
+/// Whether `v25.0` names a retired version (410 GONE).
+pub fn retired(segment: &str) -> bool {
+    let major = segment
+        .strip_prefix('v')
+        .and_then(|v| v.split_once('.'))
+        .filter(|(_, minor)| *minor == "0")
+        .and_then(|(major, _)| major.parse::<u32>().ok());
+    major.is_some_and(|m| (FIRST_VERSION..MIN_VERSION).contains(&m))
 }
 
 /// `GET /services/data`: ascending.
@@ -58,10 +80,13 @@ mod tests {
         assert_eq!(label(60), "Spring '24");
         assert_eq!(label(67), "Summer '26");
         assert_eq!(label(20), "Winter '11");
-        assert_eq!(parse("v20.0").as_deref(), Some("20.0"));
+        assert_eq!(label(31), "Summer '14");
+        assert_eq!(parse("v31.0").as_deref(), Some("31.0"));
         assert_eq!(parse("v67.0").as_deref(), Some("67.0"));
         assert_eq!(parse("v68.0"), None);
-        assert_eq!(parse("v19.0"), None);
+        assert_eq!(parse("v30.0"), None);
         assert_eq!(parse("60.0"), None);
+        assert!(retired("v30.0") && retired("v21.0") && retired("v7.0"));
+        assert!(!retired("v31.0") && !retired("v6.0") && !retired("v30.1") && !retired("30.0"));
     }
 }

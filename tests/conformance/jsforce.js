@@ -115,6 +115,10 @@ async function main() {
   // Collections (jsforce sends arrays through /composite/sobjects).
   const many = await Account.create([{ Name: 'C1' }, { Name: 'C2' }], { allOrNone: true });
   assert.equal(many.filter((r) => r.success).length, 2);
+  // jsforce's update of an array sends each record's Id as lowercase `id`.
+  const renamed = await Account.update(many.map((r, i) => ({ Id: r.id, Name: `C${i + 1} renamed` })));
+  assert.deepEqual(renamed.map((r) => r.success), [true, true]);
+  assert.equal((await raw("SELECT Id FROM Account WHERE Name LIKE 'C_ renamed'")).length, 2);
   const ups = await Account.upsert([{ Name: 'CU1', ExtId__c: 'CU1' }, { Name: 'JS Again', ExtId__c: 'JS1' }], 'ExtId__c');
   assert.deepEqual(ups.map((r) => r.created), [true, false]);
 

@@ -324,3 +324,305 @@ async fn plain_inserts_report_row_errors_and_order() {
         .await;
     assert_eq!(v["records"][0]["NumberOfEmployees"], 24_999);
 }
+
+/// With `--state`, ingest jobs survive a restart: a job created and uploaded before it is
+/// closed and processed after it, a finished job keeps its results, a deleted job stays
+/// deleted and its Id is not given again.
+#[tokio::test]
+async fn jobs_survive_a_restart_with_a_state_file() {
+    let dir = std::env::temp_dir().join(format!("sfmap-emu-bulk-state-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = sfmap::emulate::EmulatorConfig {
+        state: Some(dir.join("org.sqlite")),
+        schema: Some(crate::common::fixture("schema.json")),
+        ..sfmap::emulate::EmulatorConfig::default()
+    };
+    let insert = json!({"object": "Account", "operation": "insert", "lineEnding": "LF"});
+    let org = crate::common::start_with(config.clone()).await;
+    let (done, _) = run_job(&org, insert.clone(), "Name\nDone 1\nDone 2\n").await;
+    let (_, open) = org.post("/jobs/ingest", insert.clone()).await;
+    let open = open["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        put_csv(
+            &org,
+            &open,
+            "Name,NumberOfEmployees\nLater 1,1\nLater 2,many\nLater 3,3\n"
+        )
+        .await,
+        StatusCode::CREATED
+    );
+    let (_, gone) = org.post("/jobs/ingest", insert.clone()).await;
+    let gone = gone["id"].as_str().unwrap().to_string();
+    let (s, _) = org
+        .patch(&format!("/jobs/ingest/{gone}"), json!({"state": "Aborted"}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = org.delete(&format!("/jobs/ingest/{gone}")).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    org.emu.shutdown().await;
+
+    let org = crate::common::start_with(config).await;
+    let (s, info) = org.get(&format!("/jobs/ingest/{open}")).await;
+    assert_eq!((s, info["state"].as_str()), (StatusCode::OK, Some("Open")));
+    let (s, _) = org
+        .patch(
+            &format!("/jobs/ingest/{open}"),
+            json!({"state": "UploadComplete"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let mut info = Value::Null;
+    for _ in 0..2000 {
+        (_, info) = org.get(&format!("/jobs/ingest/{open}")).await;
+        if info["state"] == "JobComplete" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(info["state"], "JobComplete");
+    assert_eq!(
+        (
+            &info["numberRecordsProcessed"],
+            &info["numberRecordsFailed"]
+        ),
+        (&json!(3), &json!(1))
+    );
+    let ok = results(&org, &open, "successfulResults").await;
+    assert_eq!(
+        ok.iter()
+            .map(|r| (r[1].as_str(), r[2].as_str()))
+            .collect::<Vec<_>>(),
+        [("true", "Later 1"), ("true", "Later 3")]
+    );
+    let bad = results(&org, &open, "failedResults").await;
+    assert_eq!((bad.len(), bad[0][2].as_str()), (1, "Later 2"));
+    let ok = results(&org, &done, "successfulResults").await;
+    assert_eq!(
+        ok.iter().map(|r| r[2].as_str()).collect::<Vec<_>>(),
+        ["Done 1", "Done 2"]
+    );
+    let names: Vec<String> = org
+        .emu
+        .query("SELECT Name FROM Account ORDER BY Name")
+        .unwrap()
+        .iter()
+        .map(|r| r["Name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["Done 1", "Done 2", "Later 1", "Later 3"]);
+    let (s, _) = org.get(&format!("/jobs/ingest/{gone}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, list) = org.get("/jobs/ingest").await;
+    let ids: Vec<&str> = list["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [done.as_str(), open.as_str()]);
+    let (_, next) = org.post("/jobs/ingest", insert).await;
+    assert!(![done.as_str(), open.as_str(), gone.as_str()].contains(&next["id"].as_str().unwrap()));
+    org.emu.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn raw_results(org: &Org, job: &str, which: &str) -> String {
+    org.http
+        .get(org.url(&format!("{V}/jobs/ingest/{job}/{which}")))
+        .bearer_auth(&org.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Result files quote every field, header and values, as Salesforce's do.
+#[tokio::test]
+async fn result_files_quote_every_field() {
+    let org = start().await;
+    let (id, _) = run_job(
+        &org,
+        json!({"object": "Account", "operation": "insert"}),
+        "Name,NumberOfEmployees\nAcme,5\n\"Bad, Inc\",many\n",
+    )
+    .await;
+    let ok = raw_results(&org, &id, "successfulResults").await;
+    let acme = org.emu.query("SELECT Id FROM Account").unwrap()[0]["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        ok,
+        format!(
+            "\"sf__Id\",\"sf__Created\",\"Name\",\"NumberOfEmployees\"\n\"{acme}\",\"true\",\"Acme\",\"5\"\n"
+        )
+    );
+    let bad = raw_results(&org, &id, "failedResults").await;
+    assert!(
+        bad.starts_with(
+            "\"sf__Id\",\"sf__Error\",\"Name\",\"NumberOfEmployees\"\n\"\",\"INVALID_TYPE_ON_FIELD_IN_RECORD:"
+        ),
+        "{bad}"
+    );
+    assert!(bad.ends_with(" --\",\"Bad, Inc\",\"many\"\n"), "{bad}");
+}
+
+/// Line endings must match the job's `lineEnding` (LF by default), as in Salesforce: CRLF data
+/// in an LF job (what Python's csv module writes) fails the job, as LF data in a CRLF job does.
+/// Line breaks inside quoted values are data.
+#[tokio::test]
+async fn line_endings_must_match_the_job() {
+    let org = start().await;
+    for (create, csv, setting) in [
+        (
+            json!({"object": "Account", "operation": "insert"}),
+            "Name\r\nOne\r\nTwo\r\n",
+            "LF",
+        ),
+        (
+            json!({"object": "Account", "operation": "insert", "lineEnding": "CRLF"}),
+            "Name\nOne\nTwo\n",
+            "CRLF",
+        ),
+    ] {
+        let (id, info) = run_job(&org, create, csv).await;
+        assert_eq!(info["state"], "Failed");
+        assert_eq!(
+            info["errorMessage"],
+            format!(
+                "ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is {setting}"
+            )
+        );
+        assert_eq!(info["numberRecordsProcessed"], 0);
+        let rows = results(&org, &id, "unprocessedrecords").await;
+        assert_eq!(rows, [vec!["One".to_string()], vec!["Two".to_string()]]);
+    }
+    assert!(org.emu.query("SELECT Id FROM Account").unwrap().is_empty());
+    let (_, info) = run_job(
+        &org,
+        json!({"object": "Account", "operation": "insert", "lineEnding": "CRLF"}),
+        "Name,Description\r\nOne,\"two\nlines\"\r\n",
+    )
+    .await;
+    assert_eq!(info["state"], "JobComplete");
+    let (_, info) = run_job(
+        &org,
+        json!({"object": "Account", "operation": "insert"}),
+        "Name,Description\nTwo,\"with\r\ncrlf\"\n",
+    )
+    .await;
+    assert_eq!(info["state"], "JobComplete");
+    assert_eq!(org.emu.query("SELECT Id FROM Account").unwrap().len(), 2);
+}
+
+/// Job data must be sent as `text/csv` (a charset parameter is fine, as simple_salesforce
+/// sends); anything else is 415 UNSUPPORTED_MEDIA_TYPE and the job stays without data.
+#[tokio::test]
+async fn uploads_must_be_text_csv() {
+    let org = start().await;
+    let (_, job) = org
+        .post(
+            "/jobs/ingest",
+            json!({"object": "Account", "operation": "insert"}),
+        )
+        .await;
+    let id = job["id"].as_str().unwrap();
+    let put = |content_type: Option<&'static str>| {
+        let mut rb = org
+            .http
+            .put(org.url(&format!("{V}/jobs/ingest/{id}/batches")))
+            .bearer_auth(&org.token)
+            .body("Name\nA\n");
+        if let Some(ct) = content_type {
+            rb = rb.header("Content-Type", ct);
+        }
+        async move {
+            let resp = rb.send().await.unwrap();
+            let status = resp.status();
+            (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    for ct in [Some("application/json"), None] {
+        let (s, v) = put(ct).await;
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE"),
+            "{ct:?}"
+        );
+    }
+    let (s, _) = put(Some("text/csv; charset=UTF-8")).await;
+    assert_eq!(s, StatusCode::CREATED);
+}
+
+/// An emulator stopped while a job is being processed stops it at a chunk boundary; started
+/// again on the same state file, it takes the job up where it stopped: every row is written
+/// once and has one result.
+#[tokio::test]
+async fn a_job_being_processed_resumes_after_a_restart() {
+    let dir = std::env::temp_dir().join(format!("sfmap-emu-bulk-resume-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = sfmap::emulate::EmulatorConfig {
+        state: Some(dir.join("org.sqlite")),
+        schema: Some(crate::common::fixture("schema.json")),
+        ..sfmap::emulate::EmulatorConfig::default()
+    };
+    let rows = 45_000;
+    let mut csv = String::from("Name,ExtId__c\n");
+    for i in 0..rows {
+        csv.push_str(&format!("R{i},X{i}\n"));
+    }
+    let org = crate::common::start_with(config.clone()).await;
+    let (_, job) = org
+        .post(
+            "/jobs/ingest",
+            json!({"object": "Account", "operation": "upsert", "externalIdFieldName": "ExtId__c"}),
+        )
+        .await;
+    let id = job["id"].as_str().unwrap().to_string();
+    assert_eq!(put_csv(&org, &id, &csv).await, StatusCode::CREATED);
+    let (s, _) = org
+        .patch(
+            &format!("/jobs/ingest/{id}"),
+            json!({"state": "UploadComplete"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // Stop once the first 10,000-row chunk is in.
+    for _ in 0..4000 {
+        let (_, info) = org.get(&format!("/jobs/ingest/{id}")).await;
+        if info["numberRecordsProcessed"].as_u64().unwrap_or(0) >= 10_000 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    org.emu.shutdown().await;
+
+    let org = crate::common::start_with(config).await;
+    let kept = org.emu.query("SELECT Id FROM Account").unwrap().len();
+    assert!(
+        kept % 10_000 == 0 && (10_000..rows).contains(&kept),
+        "stopped mid-job at a chunk boundary: {kept}"
+    );
+    let mut info = Value::Null;
+    for _ in 0..4000 {
+        (_, info) = org.get(&format!("/jobs/ingest/{id}")).await;
+        if info["state"] == "JobComplete" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(info["state"], "JobComplete", "{info}");
+    assert_eq!(info["numberRecordsProcessed"], rows);
+    assert_eq!(info["numberRecordsFailed"], 0);
+    assert_eq!(org.emu.query("SELECT Id FROM Account").unwrap().len(), rows);
+    let ok = results(&org, &id, "successfulResults").await;
+    assert_eq!(ok.len(), rows);
+    assert!(ok.iter().all(|r| r[1] == "true"), "every row created once");
+    let names: std::collections::BTreeSet<&str> = ok.iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(names.len(), rows);
+    org.emu.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -239,3 +239,81 @@ async fn latency_is_added_to_api_calls_and_rates_are_seeded() {
     }
     assert_eq!(statuses, second);
 }
+
+/// Whether a request's answer was lost (the connection closed before a complete response).
+async fn answer_lost(rb: reqwest::RequestBuilder) -> bool {
+    match rb.send().await {
+        Err(_) => true,
+        Ok(r) => r.text().await.is_err(),
+    }
+}
+
+/// `commit-drop` carries the request out and then drops its answer: the record a create wrote
+/// is there, though the client heard nothing. A closed Bulk job whose answer was dropped is
+/// processed all the same. The log shows what was committed.
+#[tokio::test]
+async fn commit_drop_writes_and_then_loses_the_answer() {
+    let org = start_with(EmulatorConfig {
+        faults: "commit-drop@1+2+4".parse().unwrap(),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let create = org
+        .http
+        .post(org.url(&format!("{V}/sobjects/Account")))
+        .bearer_auth(&org.token)
+        .json(&json!({"Name": "Lost answer"}));
+    assert!(answer_lost(create).await, "the answer was dropped");
+    let rows = org.emu.query("SELECT Id, Name FROM Account").unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["Name"], "Lost answer");
+    let collections = org
+        .http
+        .post(org.url(&format!("{V}/composite/sobjects")))
+        .bearer_auth(&org.token)
+        .json(&json!({"records": [
+            {"attributes": {"type": "Account"}, "Name": "C1"},
+            {"attributes": {"type": "Account"}, "Name": "C2"}
+        ]}));
+    assert!(answer_lost(collections).await);
+    assert_eq!(org.emu.query("SELECT Id FROM Account").unwrap().len(), 3);
+
+    let (s, job) = org
+        .post(
+            "/jobs/ingest",
+            json!({"object": "Account", "operation": "insert"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let id = job["id"].as_str().unwrap().to_string();
+    let upload = org
+        .http
+        .put(org.url(&format!("{V}/jobs/ingest/{id}/batches")))
+        .bearer_auth(&org.token)
+        .header("Content-Type", "text/csv")
+        .body("Name\nB1\nB2\n");
+    assert!(answer_lost(upload).await, "request 4 is the upload");
+    let (s, _) = org
+        .patch(
+            &format!("/jobs/ingest/{id}"),
+            json!({"state": "UploadComplete"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "the upload was kept");
+    for _ in 0..1000 {
+        let (_, info) = org.get(&format!("/jobs/ingest/{id}")).await;
+        if info["state"] == "JobComplete" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(org.emu.query("SELECT Id FROM Account").unwrap().len(), 5);
+    let statuses: Vec<u16> = org
+        .emu
+        .requests()
+        .iter()
+        .map(|r| r.status)
+        .take(4)
+        .collect();
+    assert_eq!(statuses, [201, 200, 200, 201]);
+}

@@ -5,6 +5,7 @@ mod bulk;
 mod collections;
 mod common;
 mod composite;
+mod connections;
 mod limits_faults;
 mod oauth;
 mod query;

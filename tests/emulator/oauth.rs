@@ -471,3 +471,51 @@ async fn expired_tokens_userinfo_and_identity() {
         (StatusCode::UNAUTHORIZED, "INVALID_SESSION_ID")
     );
 }
+
+/// The identity URL's `urls` hold a literal `{version}` for the client to fill in, as
+/// Salesforce's do, and userinfo carries the standard OpenID Connect claims.
+#[tokio::test]
+async fn identity_urls_leave_the_version_and_userinfo_has_openid_claims() {
+    let org = start().await;
+    let get = |path: String| {
+        let org = &org;
+        async move {
+            let resp = org
+                .http
+                .get(org.url(&path))
+                .bearer_auth(&org.token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+            resp.json::<Value>().await.unwrap()
+        }
+    };
+    let base = org.emu.base_url();
+    let id = get(format!("/id/{}/{}", org.emu.org_id(), org.emu.user_id())).await;
+    let info = get("/services/oauth2/userinfo".into()).await;
+    for v in [&id, &info] {
+        assert_eq!(
+            v["urls"]["rest"],
+            format!("{base}/services/data/v{{version}}/")
+        );
+        assert_eq!(
+            v["urls"]["sobjects"],
+            format!("{base}/services/data/v{{version}}/sobjects/")
+        );
+        assert_eq!(
+            v["urls"]["partner"],
+            format!(
+                "{base}/services/Soap/u/{{version}}/{}",
+                &org.emu.org_id()[..15]
+            )
+        );
+    }
+    assert_eq!(id["id"], info["sub"]);
+    assert_eq!(
+        (&info["nickname"], &info["given_name"], &info["family_name"]),
+        (&json!("admin"), &json!("Emulator"), &json!("Admin"))
+    );
+    assert_eq!(info["updated_at"], "2024-01-01T00:00:00Z");
+    assert!(info["photos"]["picture"].is_string() && info["photos"]["thumbnail"].is_string());
+}

@@ -216,3 +216,186 @@ async fn paging_with_next_records_url_and_query_all() {
     assert_eq!(v["columnMetadata"][1]["columnName"], "LastName");
     assert_eq!(v["entityName"], "Lead");
 }
+
+/// A hostile filter nested 10,000 levels deep (parentheses, or chained `NOT`s) used to overflow
+/// the parser's stack and kill the emulator. It is refused with MALFORMED_QUERY, pointing at the
+/// 201st level, and the org keeps serving.
+#[tokio::test]
+async fn absurd_nesting_is_malformed_and_the_org_survives() {
+    let org = start().await;
+    org.create("Account", json!({"Name": "x"})).await;
+    for (open, close) in [("(", ")"), ("NOT ", "")] {
+        let soql = format!(
+            "SELECT Id FROM Account WHERE {}Name = 'x'{}",
+            open.repeat(10_000),
+            close.repeat(10_000)
+        );
+        let (s, v) = org.query(&soql).await;
+        assert_eq!(
+            s,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            &v.to_string()[..200.min(v.to_string().len())]
+        );
+        assert_eq!(v.as_array().map(Vec::len), Some(1));
+        assert_eq!(code(&v), "MALFORMED_QUERY");
+        let col = "SELECT Id FROM Account WHERE ".len() + 200 * open.len() + 1;
+        let message = v[0]["message"].as_str().unwrap();
+        assert!(
+            message.ends_with(&format!(
+                "^\nERROR at Row:1:Column:{col}\nconditions cannot be nested more than 200 levels deep"
+            )),
+            "{}",
+            &message[message.len() - 120..]
+        );
+    }
+    // 200 levels are still a query.
+    let soql = format!(
+        "SELECT Name FROM Account WHERE {}Name = 'x'{}",
+        "(".repeat(200),
+        ")".repeat(200)
+    );
+    let (s, v) = org.query(&soql).await;
+    assert_eq!((s, v["totalSize"].as_u64()), (StatusCode::OK, Some(1)));
+    let (s, v) = org.query("SELECT Name FROM Account").await;
+    assert_eq!(
+        (s, v["records"][0]["Name"].as_str()),
+        (StatusCode::OK, Some("x"))
+    );
+}
+
+async fn raw_query(org: &crate::common::Org, soql: &str, batch: Option<&str>) -> String {
+    let mut rb = org
+        .http
+        .get(org.url(&format!("{V}/query")))
+        .query(&[("q", soql)])
+        .bearer_auth(&org.token);
+    if let Some(b) = batch {
+        rb = rb.header("Sforce-Query-Options", b);
+    }
+    rb.send().await.unwrap().text().await.unwrap()
+}
+
+/// Query answers keep Salesforce's key order (clients that take columns from record keys
+/// depend on it): `totalSize, done, nextRecordsUrl, records`, each record's `attributes`
+/// first, then its fields in SELECT order, related records the same way.
+#[tokio::test]
+async fn answers_keep_salesforce_key_order() {
+    let org = start().await;
+    let acme = org.create("Account", json!({"Name": "Acme"})).await;
+    let smith = org
+        .create("Contact", json!({"LastName": "Smith", "AccountId": acme}))
+        .await;
+    let text = raw_query(
+        &org,
+        "SELECT lastname, Id, Account.Name, Account.Id, Email FROM Contact",
+        None,
+    )
+    .await;
+    let attrs = |t: &str, id: &str| format!(r#"{{"type":"{t}","url":"{V}/sobjects/{t}/{id}"}}"#);
+    assert_eq!(
+        text,
+        format!(
+            r#"{{"totalSize":1,"done":true,"records":[{{"attributes":{},"LastName":"Smith","Id":"{smith}","Account":{{"attributes":{},"Name":"Acme","Id":"{acme}"}},"Email":null}}]}}"#,
+            attrs("Contact", &smith),
+            attrs("Account", &acme)
+        )
+    );
+    assert_eq!(
+        raw_query(&org, "SELECT COUNT() FROM Contact", None).await,
+        r#"{"totalSize":1,"done":true,"records":[]}"#
+    );
+    for i in 0..200 {
+        org.create("Account", json!({"Name": format!("N{i}")}))
+            .await;
+    }
+    let text = raw_query(&org, "SELECT Name FROM Account", Some("batchSize=200")).await;
+    assert!(
+        text.starts_with(&format!(
+            r#"{{"totalSize":201,"done":false,"nextRecordsUrl":"{V}/query/"#
+        )),
+        "{}",
+        &text[..120]
+    );
+    let next: Value = serde_json::from_str(&text).unwrap();
+    let (_, page2) = org
+        .get(
+            next["nextRecordsUrl"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches(V),
+        )
+        .await;
+    assert_eq!(page2["records"].as_array().unwrap().len(), 1);
+    let resp = org
+        .http
+        .get(org.url(next["nextRecordsUrl"].as_str().unwrap()))
+        .bearer_auth(&org.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        StatusCode::BAD_REQUEST,
+        "a used locator is gone"
+    );
+}
+
+/// Every page's record count, following `nextRecordsUrl` to the end.
+async fn page_lengths(org: &crate::common::Org, soql: &str) -> (Vec<usize>, Vec<String>) {
+    let (s, mut v) = org.query(soql).await;
+    assert_eq!(s, StatusCode::OK);
+    let mut lens = Vec::new();
+    let mut names = Vec::new();
+    loop {
+        assert_eq!(v["totalSize"], 500);
+        let records = v["records"].as_array().unwrap();
+        lens.push(records.len());
+        names.extend(
+            records
+                .iter()
+                .map(|r| r["Name"].as_str().unwrap().to_string()),
+        );
+        if v["done"] == true {
+            assert!(v.get("nextRecordsUrl").is_none());
+            return (lens, names);
+        }
+        let next = v["nextRecordsUrl"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches(V)
+            .to_string();
+        (_, v) = org.get(&next).await;
+    }
+}
+
+/// `short_pages` (`--short-pages SEED`) answers some pages with fewer records than the batch
+/// size and `done: false`, as Salesforce may, the same way for the same seed; off by default.
+#[tokio::test]
+async fn short_pages_are_seeded_and_off_by_default() {
+    let mut runs = Vec::new();
+    for short_pages in [None, Some(7), Some(7)] {
+        let org = crate::common::start_with(sfmap::emulate::EmulatorConfig {
+            short_pages,
+            ..sfmap::emulate::EmulatorConfig::default()
+        })
+        .await;
+        let records: Vec<Value> = (0..500)
+            .map(|i| json!({"attributes": {"type": "Account"}, "Name": format!("A{i:03}")}))
+            .collect();
+        for chunk in records.chunks(200) {
+            let (s, _) = org
+                .post("/composite/sobjects", json!({"records": chunk}))
+                .await;
+            assert_eq!(s, StatusCode::OK);
+        }
+        let (lens, names) = page_lengths(&org, "SELECT Name FROM Account ORDER BY Name").await;
+        let expected: Vec<String> = (0..500).map(|i| format!("A{i:03}")).collect();
+        assert_eq!(names, expected, "every record once, in order");
+        runs.push(lens);
+    }
+    assert_eq!(runs[0], [500]);
+    assert!(runs[1].len() > 1 && runs[1][0] < 500, "{:?}", runs[1]);
+    assert!(runs[1].iter().all(|&n| (1..=2000).contains(&n)));
+    assert_eq!(runs[1], runs[2], "the same seed pages the same way");
+}

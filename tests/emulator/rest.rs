@@ -164,9 +164,9 @@ async fn versions_describe_and_routing() {
         .iter()
         .map(|x| x["version"].as_str().unwrap())
         .collect();
-    assert_eq!(versions.first(), Some(&"20.0"));
+    assert_eq!(versions.first(), Some(&"31.0"));
     assert_eq!(versions.last(), Some(&"67.0"));
-    assert_eq!(versions.len(), 48);
+    assert_eq!(versions.len(), 37);
     assert_eq!(org.emu.request_count(), 0);
     let (s, _) = org.get("/").await;
     assert_eq!(s, StatusCode::OK);
@@ -296,4 +296,110 @@ async fn relationship_references_by_external_id() {
         .query("SELECT Name, Account__r.ExtId__c FROM Widget__c")
         .unwrap();
     assert_eq!(rows[0]["Account__r"]["ExtId__c"], "P1");
+}
+
+/// Retired versions (7.0 to 30.0) are 410 GONE, not served as current ones; Bulk API 2.0 starts
+/// at v41.0, sObject Collections at v42.0 and their upsert at v46.0.
+#[tokio::test]
+async fn retired_versions_are_gone_and_newer_resources_start_at_their_version() {
+    let org = start().await;
+    let at =
+        |version: &str, method: reqwest::Method, path: &str, body: Option<serde_json::Value>| {
+            let org = &org;
+            let url = org.url(&format!("/services/data/v{version}{path}"));
+            async move {
+                let mut rb = org.http.request(method, url).bearer_auth(&org.token);
+                if let Some(b) = body {
+                    rb = rb.json(&b);
+                }
+                let resp = rb.send().await.unwrap();
+                let status = resp.status();
+                (
+                    status,
+                    resp.json::<serde_json::Value>().await.unwrap_or_default(),
+                )
+            }
+        };
+    for v in ["21.0", "30.0", "7.0"] {
+        let (s, body) = at(v, reqwest::Method::GET, "/limits", None).await;
+        assert_eq!(
+            (s, body),
+            (
+                StatusCode::GONE,
+                json!([{"message": format!("API version v{v} is retired and no longer available"), "errorCode": "GONE", "fields": []}])
+            )
+        );
+    }
+    let (s, _) = at("31.0", reqwest::Method::GET, "/limits", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let job = json!({"object": "Account", "operation": "insert"});
+    let (s, _) = at(
+        "40.0",
+        reqwest::Method::POST,
+        "/jobs/ingest",
+        Some(job.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = at("41.0", reqwest::Method::POST, "/jobs/ingest", Some(job)).await;
+    assert_eq!(s, StatusCode::OK);
+    let records =
+        json!({"records": [{"attributes": {"type": "Account"}, "Name": "x", "ExtId__c": "V1"}]});
+    let (s, _) = at(
+        "41.0",
+        reqwest::Method::POST,
+        "/composite/sobjects",
+        Some(records.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = at(
+        "42.0",
+        reqwest::Method::POST,
+        "/composite/sobjects",
+        Some(records.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let upsert = "/composite/sobjects/Account/ExtId__c";
+    let (s, _) = at(
+        "45.0",
+        reqwest::Method::PATCH,
+        upsert,
+        Some(records.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = at("46.0", reqwest::Method::PATCH, upsert, Some(records)).await;
+    assert_eq!((s, &v[0]["created"]), (StatusCode::OK, &json!(false)));
+}
+
+/// `?fields=` limits a GET by external id as it does a GET by Id.
+#[tokio::test]
+async fn get_by_external_id_honours_fields() {
+    let org = start().await;
+    let id = org
+        .create(
+            "Account",
+            json!({"Name": "Acme", "ExtId__c": "E1", "NumberOfEmployees": 5}),
+        )
+        .await;
+    let (s, by_ext) = org
+        .get("/sobjects/Account/ExtId__c/E1?fields=Name,NumberOfEmployees")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, by_id) = org
+        .get(&format!(
+            "/sobjects/Account/{id}?fields=Name,NumberOfEmployees"
+        ))
+        .await;
+    assert_eq!(by_ext, by_id);
+    assert_eq!(
+        (
+            &by_ext["Name"],
+            &by_ext["NumberOfEmployees"],
+            by_ext.get("ExtId__c")
+        ),
+        (&json!("Acme"), &json!(5), None)
+    );
 }

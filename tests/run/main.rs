@@ -4,6 +4,7 @@ mod support;
 
 mod auth_stop;
 mod cli;
+mod commit_drop;
 mod crash;
 mod dead_letter;
 mod delivery;

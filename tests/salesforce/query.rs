@@ -143,3 +143,38 @@ async fn a_read_only_client_never_writes() {
     );
     assert_eq!(client.api_calls(), 1);
 }
+
+/// Against an org that answers short pages with `done: false` (`--short-pages`), the client
+/// follows `nextRecordsUrl` until `done`, not until a page is short.
+#[tokio::test]
+async fn query_follows_short_pages_to_done() {
+    let emu = start(sfmap::emulate::EmulatorConfig {
+        short_pages: Some(3),
+        ..config()
+    })
+    .await;
+    let client = client(&emu).await;
+    let records: Vec<_> = (0..600)
+        .map(|i| rec(json!({"LastName": format!("S{i:03}")})))
+        .collect();
+    assert!(
+        client
+            .create("Contact", &records)
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.success)
+    );
+    let before = client.api_calls();
+    let rows = client
+        .query("SELECT LastName FROM Contact ORDER BY LastName")
+        .await
+        .unwrap();
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|r| r["LastName"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..600).map(|i| format!("S{i:03}")).collect();
+    assert_eq!(names, expected);
+    assert!(client.api_calls() - before >= 2, "the first page was short");
+}

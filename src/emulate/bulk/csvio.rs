@@ -66,6 +66,27 @@ impl<'a> Rows<'a> {
     }
 }
 
+/// Whether the upload's line endings contradict the job's `lineEnding`: a CRLF outside quotes
+/// in an LF job, or a bare LF outside quotes in a CRLF job. Line breaks inside quoted values are
+/// data, not line endings.
+pub fn line_ending_mismatch(data: &[u8], crlf: bool) -> bool {
+    let mut quoted = false;
+    for at in memchr::memchr2_iter(b'"', b'\n', data) {
+        if data[at] == b'"' {
+            quoted = !quoted;
+            continue;
+        }
+        if quoted {
+            continue;
+        }
+        let has_cr = at > 0 && data[at - 1] == b'\r';
+        if has_cr != crlf {
+            return true;
+        }
+    }
+    false
+}
+
 /// The rows of a whole upload, parsed: every cell, unquoted, in one text.
 #[derive(Debug, Default)]
 pub struct Parsed {
@@ -143,8 +164,9 @@ pub fn parse(data: &[u8], delimiter: u8) -> Result<(Vec<String>, Parsed), String
     Ok((header, p))
 }
 
-/// Writes a result file (LF line endings, quoting where needed): `header`, then for each row of
-/// the upload that `pick` gives leading cells for (by row number), those cells and the row's own.
+/// Writes a result file (LF line endings): `header`, then for each row of the upload that `pick`
+/// gives leading cells for (by row number), those cells (`sf__Id`, `sf__Created`, …) and the
+/// row's own. As Salesforce writes its result files, every field is quoted, header and values.
 pub fn write<'p>(
     delimiter: u8,
     header: &[String],
@@ -152,27 +174,39 @@ pub fn write<'p>(
     mut pick: impl FnMut(usize) -> Option<[&'p str; 2]>,
     lead: usize,
 ) -> String {
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_writer(Vec::new());
-    let _ = w.write_record(header);
+    let mut out = Vec::new();
+    let line = |out: &mut Vec<u8>, cells: &mut dyn Iterator<Item = &str>| {
+        for (i, c) in cells.enumerate() {
+            if i > 0 {
+                out.push(delimiter);
+            }
+            out.push(b'"');
+            for b in c.bytes() {
+                if b == b'"' {
+                    out.push(b'"');
+                }
+                out.push(b);
+            }
+            out.push(b'"');
+        }
+        out.push(b'\n');
+    };
+    line(&mut out, &mut header.iter().map(String::as_str));
     if let Some(data) = data
         && let Ok((_, mut rows)) = Rows::open(data, delimiter)
     {
         let mut i = 0;
         while let Ok(Some(row)) = rows.next_row() {
             if let Some(cells) = pick(i) {
-                for c in &cells[..lead] {
-                    let _ = w.write_field(c);
-                }
-                let _ = w.write_record(row);
+                line(
+                    &mut out,
+                    &mut cells[..lead].iter().copied().chain(row.iter()),
+                );
             }
             i += 1;
         }
     }
-    let bytes = w.into_inner().unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -207,6 +241,16 @@ mod tests {
     }
 
     #[test]
+    fn line_endings_are_checked_outside_quotes() {
+        assert!(!line_ending_mismatch(b"A,B\n1,\"x\r\ny\"\n2,3", false));
+        assert!(line_ending_mismatch(b"A,B\n1,2\r\n", false));
+        assert!(line_ending_mismatch(b"A,B\r\n1,2\r\n", false));
+        assert!(!line_ending_mismatch(b"A,B\r\n1,\"x\ny\"\r\n", true));
+        assert!(line_ending_mismatch(b"A,B\r\n1,2\n", true));
+        assert!(!line_ending_mismatch(b"A,B", true));
+    }
+
+    #[test]
     fn writes_picked_rows_after_their_lead_cells() {
         let data = b"A,B\n1,\"x,y\"\n\n2,z\n3\n";
         let out = write(
@@ -216,6 +260,17 @@ mod tests {
             |i| (i != 1).then_some(["id", ""]),
             1,
         );
-        assert_eq!(out, "sf__Id,A,B\nid,1,\"x,y\"\nid,3\n");
+        assert_eq!(
+            out,
+            "\"sf__Id\",\"A\",\"B\"\n\"id\",\"1\",\"x,y\"\n\"id\",\"3\"\n"
+        );
+        let out = write(
+            b'|',
+            &["sf__Id".into()],
+            Some(b"A\n1\n"),
+            |_| Some(["i\"d", ""]),
+            1,
+        );
+        assert_eq!(out, "\"sf__Id\"\n\"i\"\"d\"|\"1\"\n");
     }
 }

@@ -1,8 +1,10 @@
 //! One ingest job: its JobInfo, its upload and its results.
 
 use bytes::Bytes;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::super::store::StoredJob;
 use super::csvio;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +50,18 @@ pub enum JobState {
 }
 
 impl JobState {
+    pub fn parse(s: &str) -> Option<JobState> {
+        Some(match s {
+            "Open" => JobState::Open,
+            "UploadComplete" => JobState::UploadComplete,
+            "InProgress" => JobState::InProgress,
+            "JobComplete" => JobState::JobComplete,
+            "Failed" => JobState::Failed,
+            "Aborted" => JobState::Aborted,
+            _ => return None,
+        })
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             JobState::Open => "Open",
@@ -62,6 +76,8 @@ impl JobState {
 
 #[derive(Debug, Clone)]
 pub struct Job {
+    /// The job's number, which its Id carries.
+    pub seq: u64,
     pub id: String,
     pub object: String,
     pub operation: Operation,
@@ -169,5 +185,98 @@ impl Job {
             |row| (row >= from).then_some(["", ""]),
             0,
         )
+    }
+}
+
+/// What the state file keeps of a job besides its upload and results (`bulk_jobs.info`).
+#[derive(Debug, Serialize, Deserialize)]
+struct Kept {
+    object: String,
+    operation: String,
+    external_id: Option<String>,
+    created_by: String,
+    created: String,
+    modstamp: String,
+    state: String,
+    api_version: String,
+    line_ending: String,
+    delimiter_name: String,
+    header: Vec<String>,
+    unprocessed_from: Option<usize>,
+    error_message: Option<String>,
+    processing_ms: u64,
+}
+
+/// The results of one processed chunk of rows (`bulk_results.results`).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct ChunkResults {
+    pub ok: Vec<(String, bool, usize)>,
+    pub bad: Vec<(String, String, usize)>,
+}
+
+impl ChunkResults {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl Job {
+    /// The settings and state the state file keeps.
+    pub fn kept_info(&self) -> String {
+        let kept = Kept {
+            object: self.object.clone(),
+            operation: self.operation.as_str().into(),
+            external_id: self.external_id.clone(),
+            created_by: self.created_by.clone(),
+            created: self.created.clone(),
+            modstamp: self.modstamp.clone(),
+            state: self.state.as_str().into(),
+            api_version: self.api_version.clone(),
+            line_ending: self.line_ending.clone(),
+            delimiter_name: self.delimiter_name.clone(),
+            header: self.header.clone(),
+            unprocessed_from: self.unprocessed_from,
+            error_message: self.error_message.clone(),
+            processing_ms: self.processing_ms,
+        };
+        serde_json::to_string(&kept).unwrap_or_default()
+    }
+
+    /// A job as the state file kept it; `None` if what was kept cannot be read.
+    pub fn from_stored(stored: StoredJob) -> Option<Job> {
+        let kept: Kept = serde_json::from_str(&stored.info).ok()?;
+        let mut job = Job {
+            seq: stored.seq,
+            id: stored.id,
+            object: kept.object,
+            operation: Operation::parse(&kept.operation)?,
+            external_id: kept.external_id,
+            created_by: kept.created_by,
+            created: kept.created,
+            modstamp: kept.modstamp,
+            state: JobState::parse(&kept.state)?,
+            api_version: kept.api_version,
+            line_ending: kept.line_ending,
+            delimiter: csvio::delimiter(&kept.delimiter_name)?,
+            delimiter_name: kept.delimiter_name,
+            data: stored.data.map(Bytes::from),
+            header: kept.header,
+            successes: Vec::new(),
+            failures: Vec::new(),
+            unprocessed_from: kept.unprocessed_from,
+            error_message: kept.error_message,
+            processing_ms: kept.processing_ms,
+        };
+        for chunk in &stored.results {
+            let r: ChunkResults = serde_json::from_str(chunk).ok()?;
+            job.successes.extend(r.ok);
+            job.failures.extend(r.bad);
+        }
+        Some(job)
+    }
+
+    /// Rows with a result (each processed row has exactly one): where processing resumes.
+    pub fn rows_done(&self) -> usize {
+        self.successes.len() + self.failures.len()
     }
 }

@@ -1,7 +1,8 @@
 //! Bulk API 2.0 ingest (salesforce-api.md §3): jobs are created, receive one CSV upload, are
 //! closed with `UploadComplete`, then processed in the background with real state transitions
 //! (Open → UploadComplete → InProgress → JobComplete | Failed, or Aborted). Results are CSV with
-//! the original columns.
+//! the original columns. With `--state`, jobs (settings, state, upload, results) are kept in the
+//! state file and survive a restart; a job being processed is taken up again where it stopped.
 
 mod csvio;
 mod job;
@@ -18,18 +19,63 @@ use crate::schema::FieldType;
 use super::error::{ApiError, ErrorCode};
 use super::http::{ApiRequest, ApiResponse, ApiResult};
 use super::org::Org;
+use super::store::{Store, StoreError};
+use super::validate::internal;
 
 pub use job::{Job, JobState, Operation};
 
 /// The upload limit: 150 MB.
 pub const MAX_UPLOAD: usize = 150 * 1024 * 1024;
 
-/// All ingest jobs of the org (kept in memory).
+/// All ingest jobs of the org, in memory and, with `--state`, in the state file.
 #[derive(Debug, Default)]
 pub struct Jobs {
     pub jobs: HashMap<String, Job>,
     pub order: Vec<String>,
     pub seq: u64,
+}
+
+/// The counter of job numbers (so a deleted job's Id is not given again after a restart).
+const SEQ_COUNTER: &str = "bulk-job-seq";
+
+/// The jobs a state file kept. Jobs that were being processed are taken up again by
+/// [`resume`] from their first row without a result.
+pub fn load(store: &Store) -> Result<Jobs, StoreError> {
+    let mut jobs = Jobs {
+        seq: store.counter(SEQ_COUNTER)?.unwrap_or(0).max(0) as u64,
+        ..Jobs::default()
+    };
+    for stored in store.load_jobs()? {
+        jobs.seq = jobs.seq.max(stored.seq);
+        if let Some(mut job) = Job::from_stored(stored) {
+            if job.state == JobState::InProgress {
+                job.state = JobState::UploadComplete;
+            }
+            jobs.order.push(job.id.clone());
+            jobs.jobs.insert(job.id.clone(), job);
+        }
+    }
+    Ok(jobs)
+}
+
+/// Starts processing the loaded jobs that were closed but not finished.
+pub fn resume(org: &Arc<Org>) {
+    let pending: Vec<String> = jobs(org)
+        .jobs
+        .values()
+        .filter(|j| j.state == JobState::UploadComplete)
+        .map(|j| j.id.clone())
+        .collect();
+    for id in pending {
+        process::spawn(org.clone(), id);
+    }
+}
+
+/// Writes a job's settings and state to the state file.
+fn keep(org: &Org, job: &Job) -> Result<(), ApiError> {
+    org.store()
+        .save_job(job.seq, &job.id, &job.kept_info())
+        .map_err(internal)
 }
 
 fn jobs(org: &Org) -> std::sync::MutexGuard<'_, Jobs> {
@@ -76,6 +122,8 @@ pub fn handle(org: &Arc<Org>, req: &ApiRequest) -> ApiResult {
                     job.state.as_str()
                 )));
             }
+            let seq = job.seq;
+            org.store().delete_job(seq).map_err(internal)?;
             j.jobs.remove(*id);
             j.order.retain(|x| x != id);
             Ok(ApiResponse::empty(204))
@@ -156,9 +204,11 @@ fn create(org: &Org, req: &ApiRequest) -> ApiResult {
     })?;
     let mut j = jobs(org);
     j.seq += 1;
-    let id = crate::schema::sfid::make("750", "0E", j.seq);
+    let seq = j.seq;
+    let id = crate::schema::sfid::make("750", "0E", seq);
     let now = super::dml::now();
     let job = Job {
+        seq,
         id: id.clone(),
         object: object.name.clone(),
         operation,
@@ -180,12 +230,31 @@ fn create(org: &Org, req: &ApiRequest) -> ApiResult {
         processing_ms: 0,
     };
     let info = job.info(false);
+    {
+        let mut store = org.store();
+        store
+            .set_counter(SEQ_COUNTER, seq as i64)
+            .map_err(internal)?;
+        store
+            .save_job(seq, &id, &job.kept_info())
+            .map_err(internal)?;
+    }
     j.jobs.insert(id.clone(), job);
     j.order.push(id);
     Ok(ApiResponse::json(200, info))
 }
 
 fn upload(org: &Org, req: &ApiRequest, id: &str) -> ApiResult {
+    // The data is CSV, and says so (`text/csv`, parameters such as a charset allowed).
+    let content_type = req.header("content-type").unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case("text/csv") {
+        return Err(ApiError::new(
+            415,
+            ErrorCode::UnsupportedMediaType,
+            format!("Content-Type '{content_type}' is not supported for job data; use text/csv"),
+        ));
+    }
     if req.body.len() > MAX_UPLOAD {
         return Err(ApiError::bad(
             ErrorCode::ExceededMaxSize,
@@ -208,6 +277,9 @@ fn upload(org: &Org, req: &ApiRequest, id: &str) -> ApiResult {
             ),
         ));
     }
+    org.store()
+        .save_job_data(job.seq, &req.body)
+        .map_err(internal)?;
     job.data = Some(req.body.clone());
     Ok(ApiResponse::empty(201))
 }
@@ -227,6 +299,7 @@ fn patch(org: &Arc<Org>, req: &ApiRequest, id: &str) -> ApiResult {
             }
             job.state = JobState::UploadComplete;
             job.modstamp = super::dml::now();
+            keep(org, job)?;
             let info = job.info(false);
             drop(j);
             process::spawn(org.clone(), id.to_string());
@@ -244,6 +317,7 @@ fn patch(org: &Arc<Org>, req: &ApiRequest, id: &str) -> ApiResult {
             }
             job.state = JobState::Aborted;
             job.modstamp = super::dml::now();
+            keep(org, job)?;
             Ok(ApiResponse::json(200, job.info(false)))
         }
         other => Err(invalid_job(format!(

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use serde_json::{Map, Value};
@@ -16,7 +17,7 @@ use super::super::error::{ApiError, ErrorCode};
 use super::super::org::Org;
 use super::super::validate::{self, BodyKey, Mode, Source};
 use super::csvio::{self, Row};
-use super::job::{JobState, Operation};
+use super::job::{ChunkResults, Job, JobState, Operation};
 
 /// Rows per internal batch.
 pub const CHUNK: usize = 10_000;
@@ -29,7 +30,11 @@ enum Col {
 }
 
 pub fn spawn(org: Arc<Org>, id: String) {
-    std::thread::spawn(move || run(&org, &id));
+    org.bulk_workers.fetch_add(1, Ordering::SeqCst);
+    std::thread::spawn(move || {
+        run(&org, &id);
+        org.bulk_workers.fetch_sub(1, Ordering::SeqCst);
+    });
 }
 
 /// Fails the job; with `unprocessed`, all its rows are reported unprocessed.
@@ -40,7 +45,14 @@ fn set_failed(org: &Org, id: &str, message: String, unprocessed: bool) {
         job.error_message = Some(message);
         job.unprocessed_from = unprocessed.then_some(0);
         job.modstamp = super::super::dml::now();
+        keep(org, job);
     }
+}
+
+/// Writes the job's settings and state to the state file. A failure to write leaves the job
+/// running in memory (it is then lost on a restart, as before jobs were kept).
+fn keep(org: &Org, job: &Job) {
+    let _ = org.store().save_job(job.seq, &job.id, &job.kept_info());
 }
 
 fn columns(o: &ObjectDescribe, org: &Org, header: &[String]) -> Result<Vec<Col>, String> {
@@ -151,7 +163,7 @@ fn entry_value(e: &Entry, row: &Row<'_>, id_col: Option<usize>) -> Option<Value>
 
 fn run(org: &Arc<Org>, id: &str) {
     let started = Instant::now();
-    let (data, object_name, op, ext, delimiter) = {
+    let (data, object_name, op, ext, delimiter, line_ending, seq, first_row) = {
         let mut j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
         let Some(job) = j.jobs.get_mut(id) else {
             return;
@@ -161,12 +173,17 @@ fn run(org: &Arc<Org>, id: &str) {
         }
         job.state = JobState::InProgress;
         job.modstamp = super::super::dml::now();
+        keep(org, job);
         (
             job.data.clone(),
             job.object.clone(),
             job.operation,
             job.external_id.clone(),
             job.delimiter,
+            job.line_ending.clone(),
+            job.seq,
+            // A job taken up again after a restart goes on after its last kept result.
+            job.rows_done(),
         )
     };
     let Some(object) = org.schema.object(&object_name) else {
@@ -185,6 +202,24 @@ fn run(org: &Arc<Org>, id: &str) {
             false,
         );
     };
+    // As in Salesforce, line endings that contradict the job's `lineEnding` fail the job.
+    if csvio::line_ending_mismatch(&data, line_ending == "CRLF") {
+        // Its rows are reported unprocessed, under their header.
+        if let Ok((header, _)) = csvio::Rows::open(&data, delimiter) {
+            let mut j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(job) = j.jobs.get_mut(id) {
+                job.header = header;
+            }
+        }
+        return set_failed(
+            org,
+            id,
+            format!(
+                "ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is {line_ending}"
+            ),
+            true,
+        );
+    }
     // The whole file is read once before any row is written: a malformed file fails the job.
     let (header, parsed) = match csvio::parse(&data, delimiter) {
         Ok(p) => p,
@@ -195,6 +230,7 @@ fn run(org: &Arc<Org>, id: &str) {
         let mut j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(job) = j.jobs.get_mut(id) {
             job.header = header.clone();
+            keep(org, job);
         }
     }
     let cols = match columns(object, org, &header) {
@@ -248,10 +284,15 @@ fn run(org: &Arc<Org>, id: &str) {
         ext_col,
     };
 
-    let mut row_no = 0;
+    let mut row_no = first_row;
     let mut rec = NewRecord::new(object);
     let mut done = false;
     while !done {
+        // The org is stopping: leave the job InProgress, its finished chunks kept; a restart
+        // on the same state file takes it up from here.
+        if org.stopping.load(Ordering::SeqCst) {
+            return;
+        }
         let still_running = {
             let j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
             j.jobs.get(id).map(|job| job.state) == Some(JobState::InProgress)
@@ -260,11 +301,13 @@ fn run(org: &Arc<Org>, id: &str) {
             let mut j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(job) = j.jobs.get_mut(id) {
                 job.unprocessed_from = Some(row_no);
+                keep(org, job);
             }
             return;
         }
         let mut ok = Vec::new();
         let mut bad = Vec::new();
+        let chunk_start = row_no;
         {
             let _gate = org.exclusive.read().unwrap_or_else(|e| e.into_inner());
             let mut store = org.store();
@@ -282,6 +325,14 @@ fn run(org: &Arc<Org>, id: &str) {
                 }
                 row_no += 1;
             }
+            drop(dml);
+            let results = ChunkResults { ok, bad };
+            if store.keeps_jobs() && row_no > chunk_start {
+                // In the chunk's savepoint: its records and its results commit together, so
+                // a job taken up after a restart neither repeats nor skips a row.
+                let _ = store.save_job_results(seq, chunk_start, &results.to_json());
+            }
+            (ok, bad) = (results.ok, results.bad);
             let _ = store.release();
         }
         let mut j = org.jobs.lock().unwrap_or_else(|e| e.into_inner());
@@ -297,6 +348,7 @@ fn run(org: &Arc<Org>, id: &str) {
         job.state = JobState::JobComplete;
         job.processing_ms = started.elapsed().as_millis() as u64;
         job.modstamp = super::super::dml::now();
+        keep(org, job);
     }
 }
 

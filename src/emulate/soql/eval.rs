@@ -16,6 +16,7 @@ use super::super::error::{ApiError, ErrorCode};
 use super::super::store::{Store, StoredRecord};
 use super::super::validate::{self, internal};
 use super::ast::{CmpOp, Expr, LikePart, Literal, Path, Query, SelectItem};
+use super::key_order::KeyOrder;
 use super::{SoqlError, parse};
 
 /// A field path bound to the schema.
@@ -47,6 +48,8 @@ pub struct QueryResult {
     pub records: Vec<Value>,
     pub count_only: bool,
     pub columns: Vec<Value>,
+    /// The order the records' keys are written in.
+    pub order: KeyOrder,
 }
 
 fn no_such_column(name: &str, object: &str, pos: usize) -> SoqlError {
@@ -583,6 +586,7 @@ pub fn run(
             records: Vec::new(),
             count_only: true,
             columns: Vec::new(),
+            order: KeyOrder::default(),
         });
     }
     let mut records = Vec::with_capacity(rows.len());
@@ -596,6 +600,7 @@ pub fn run(
         records,
         count_only: false,
         columns: selected.iter().map(column).collect(),
+        order: KeyOrder::of(&selected),
     })
 }
 

@@ -8,6 +8,7 @@
 
 pub mod ast;
 pub mod eval;
+pub mod key_order;
 pub mod lexer;
 pub mod parser;
 

@@ -5,15 +5,28 @@ use super::SoqlError;
 use super::ast::{CmpOp, Expr, Literal, OrderItem, Path, Query, SelectItem};
 use super::lexer::{Tok, Token};
 
+/// How deeply parentheses and `NOT`s may nest in a `WHERE` clause. Salesforce documents no
+/// number (only the 100,000-character statement limit), but it answers absurdly nested filters
+/// with MALFORMED_QUERY rather than running them; without a bound, a few thousand levels would
+/// overflow this parser's stack and kill the process.
+pub const MAX_DEPTH: usize = 200;
+
 pub struct Parser<'a> {
     toks: &'a [Token],
     at: usize,
     end: usize,
+    /// Parentheses and `NOT`s open at this point of the condition.
+    depth: usize,
 }
 
 impl<'a> Parser<'a> {
     pub fn new(toks: &'a [Token], end: usize) -> Parser<'a> {
-        Parser { toks, at: 0, end }
+        Parser {
+            toks,
+            at: 0,
+            end,
+            depth: 0,
+        }
     }
 
     fn peek(&self) -> Option<&'a Token> {
@@ -226,14 +239,30 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn unary(&mut self) -> Result<Expr, SoqlError> {
-        if self.eat_kw("NOT") {
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+    /// One more level of nesting, refused past [`MAX_DEPTH`].
+    fn nest(&mut self) -> Result<(), SoqlError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(SoqlError::malformed(
+                self.pos(),
+                format!("conditions cannot be nested more than {MAX_DEPTH} levels deep"),
+            ));
         }
-        if self.eat(&Tok::LParen) {
-            let e = self.condition()?;
-            self.expect(&Tok::RParen)?;
-            return Ok(e);
+        self.depth += 1;
+        Ok(())
+    }
+
+    fn unary(&mut self) -> Result<Expr, SoqlError> {
+        if self.is_kw("NOT") || self.peek().map(|t| &t.tok) == Some(&Tok::LParen) {
+            self.nest()?;
+            let e = if self.eat_kw("NOT") {
+                self.unary().map(|e| Expr::Not(Box::new(e)))
+            } else {
+                self.at += 1;
+                self.condition()
+                    .and_then(|e| self.expect(&Tok::RParen).map(|()| e))
+            };
+            self.depth -= 1;
+            return e;
         }
         let field = self.path()?;
         if self.eat_kw("LIKE") {
@@ -366,5 +395,29 @@ mod tests {
         assert!(parse("SELECT COUNT() FROM Lead").is_ok());
         assert!(parse("SELECT Id FROM Lead WHERE Name = 'a\\_b'").is_err());
         assert!(parse("SELECT Id FROM Lead WHERE Name LIKE 'a\\_b'").is_ok());
+    }
+
+    #[test]
+    fn bounds_nesting() {
+        let nested = |n: usize, open: &str, close: &str| {
+            format!(
+                "SELECT Id FROM Lead WHERE {}Name = 'x'{}",
+                open.repeat(n),
+                close.repeat(n)
+            )
+        };
+        assert!(parse(&nested(MAX_DEPTH, "(", ")")).is_ok());
+        assert!(parse(&nested(MAX_DEPTH, "NOT ", "")).is_ok());
+        for q in [
+            nested(MAX_DEPTH + 1, "(", ")"),
+            nested(MAX_DEPTH + 1, "NOT ", ""),
+            nested(100_000, "(NOT ", ")"),
+        ] {
+            let e = parse(&q).unwrap_err();
+            assert_eq!(
+                e.code,
+                super::super::super::error::ErrorCode::MalformedQuery
+            );
+        }
     }
 }
