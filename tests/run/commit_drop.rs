@@ -72,7 +72,7 @@ async fn deliver(src: &str, key: &str, faults: &str, events: usize) -> Delivered
     )
     .await;
     assert_eq!(report.len(), events.len(), "every event has an outcome");
-    let failed = summary.outcomes.get("failed").copied().unwrap_or(0) as usize;
+    let failed = summary.count(sfmap::outcome::Outcome::Failed) as usize;
     for r in &report {
         if r["outcome"] == "failed" {
             assert!(r["error_code"].is_string(), "a failure has a reason: {r}");
