@@ -121,20 +121,20 @@ impl Client {
         }
         let info = self.bulk_create_job(&job).await?;
         tracing::info!(job = %info.id, object = %job.object, op = job.operation.as_str(), "bulk job created");
-        self.bulk_send(&info.id, csv).await
+        self.bulk_send(&info.id, &csv).await
     }
 
     /// Uploads `csv` to a job created with [`Client::bulk_create_job`], closes it, waits for it
     /// and returns one outcome per input row. The caller can persist the job id in between, so
     /// an interrupted run resumes the job (`bulk_resume_with_input`) instead of uploading again.
-    pub async fn bulk_send(&self, job_id: &str, csv: Vec<u8>) -> Result<BulkOutcome, SfError> {
+    pub async fn bulk_send(&self, job_id: &str, csv: &[u8]) -> Result<BulkOutcome, SfError> {
         if csv.len() > MAX_UPLOAD_BYTES {
             return Err(SfError::InvalidInput(format!(
                 "the upload is {} bytes; split it into jobs of at most {MAX_UPLOAD_BYTES}",
                 csv.len()
             )));
         }
-        if let Err(e) = self.bulk_upload(job_id, csv.clone()).await {
+        if let Err(e) = self.bulk_upload(job_id, csv.to_vec()).await {
             // Nothing is processed before UploadComplete: once the job is aborted, a lost
             // upload answer is no longer an unknown outcome — no row was written.
             return Err(match (self.bulk_abort(job_id).await, e) {
@@ -156,7 +156,7 @@ impl Client {
         }
         self.bulk_close(job_id).await?;
         let done = self.bulk_wait(job_id).await?;
-        self.bulk_outcome(&done, Some(&csv)).await
+        self.bulk_outcome(&done, Some(csv)).await
     }
 
     /// Creates the job (state `Open`).

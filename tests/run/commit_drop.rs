@@ -131,11 +131,12 @@ async fn lost_answers_of_rest_writes_make_no_duplicates() {
 
 #[tokio::test]
 async fn lost_answers_of_bulk_calls_make_no_duplicates() {
-    // API calls 2 and 13 are an upload and a close: they commit and lose their answer. (The
-    // run reports those batches' events failed, with a reason, though the closed job wrote
-    // them; a later run's upsert by external id delivers them without a duplicate.)
+    // API calls 2 and 13 are an upload and a close: they commit and lose their answer. The
+    // lost upload's job is aborted before it began, so its rows go out again in a new job;
+    // the lost close's job ran, and its rows' results are read from it.
     let d = deliver(BULK, "Segment_User_Id__c", "commit-drop@2+13", 60).await;
     assert_once_each(&d);
+    assert_eq!(d.failed, 0, "lost bulk answers are recovered");
     assert!(d.jobs >= 3, "{} jobs", d.jobs);
     assert!(
         d.requests >= 13,

@@ -10,7 +10,9 @@ use crate::run::executor::RunError;
 use crate::run::flush::Write;
 use crate::run::ledger::{BulkJobEntry, Ledger};
 use crate::run::settlement::WriteResult;
-use crate::salesforce::{BulkJob, BulkOperation, Client, csv_out};
+use crate::salesforce::{
+    BulkJob, BulkOperation, BulkOutcome, BulkState, Client, RowOutcome, csv_out,
+};
 
 /// Rows per job when the mapping has no `bulk` clause (a large flush of a REST mapping).
 pub const DEFAULT_BATCH_SIZE: usize = 10_000;
@@ -60,14 +62,19 @@ pub async fn send(
         .map_or(DEFAULT_BATCH_SIZE, |b| b.batch_size as usize);
     let mut out = Vec::with_capacity(writes.len());
     // Jobs of `batch_size` rows; one whose CSV is too large is halved until it fits.
-    let mut jobs: VecDeque<&[Write]> = writes.chunks(batch_size.max(1)).collect();
-    while let Some(chunk) = jobs.pop_front() {
+    // Each with whether it is already the second job for its rows (after one that processed
+    // nothing): a chunk is sent again once.
+    let mut jobs: VecDeque<(&[Write], bool)> = writes
+        .chunks(batch_size.max(1))
+        .map(|c| (c, false))
+        .collect();
+    while let Some((chunk, resent)) = jobs.pop_front() {
         let (job, csv) = job_for(mapping, kind, chunk);
         let csv = match csv {
             Ok(c) if c.bytes.len() > max_bytes && chunk.len() > 1 => {
                 let (first, second) = chunk.split_at(chunk.len() / 2);
-                jobs.push_front(second);
-                jobs.push_front(first);
+                jobs.push_front((second, resent));
+                jobs.push_front((first, resent));
                 continue;
             }
             Ok(c) => c.bytes,
@@ -94,15 +101,39 @@ pub async fn send(
             csv: csv.clone(),
             rows: chunk.iter().map(&rows).collect(),
         })?;
-        match client.bulk_send(&info.id, csv).await {
-            Ok(outcome) => out.extend(results::of_bulk(kind, chunk.len(), outcome)),
+        let answer = match client.bulk_send(&info.id, &csv).await {
+            Ok(outcome) => Ok(outcome),
             // The job stays open in the ledger: the next run polls it.
             Err(e) if e.is_authentication() => return Err(e.into()),
+            // An answer was lost (the upload's or the close's): the job's own state says what
+            // it did, so its rows are read rather than guessed.
+            Err(e) => client
+                .bulk_resume_with_input(&info.id, &csv)
+                .await
+                .map_err(|_| e),
+        };
+        match answer {
+            Ok(outcome) if processed_nothing(&outcome) && !resent => {
+                // Aborted before it began (a lost upload answer): nothing was written, so the
+                // rows go out once more in a job of their own.
+                jobs.push_front((chunk, true));
+            }
+            Ok(outcome) => out.extend(results::of_bulk(kind, chunk.len(), outcome)),
             Err(e) => out.extend(chunk.iter().map(|_| Err(results::of_error(&e)))),
         }
         ledger.close_bulk_job(&info.id)?;
     }
     Ok(out)
+}
+
+/// A job that ended without processing a row (aborted before it began).
+fn processed_nothing(outcome: &BulkOutcome) -> bool {
+    outcome.state == BulkState::Aborted
+        && outcome.records_processed == 0
+        && outcome
+            .rows
+            .iter()
+            .all(|r| matches!(r.outcome, RowOutcome::Unprocessed | RowOutcome::NoResult))
 }
 
 #[cfg(test)]
