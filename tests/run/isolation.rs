@@ -55,3 +55,57 @@ async fn one_poisoned_lookup_value_among_1000_fails_alone() {
     assert!(records(&emu, "Lead", &["Email"], "Email").is_empty());
     emu.shutdown().await;
 }
+
+/// A Bulk API job Salesforce fails as a whole because of one row (a spread column only that
+/// event has, which the object lacks) is split until that row fails alone.
+#[tokio::test]
+async fn one_row_that_fails_a_whole_bulk_job_fails_alone() {
+    let emu = org(EmulatorConfig::default()).await;
+    let p = plan(
+        r#"
+mapping lead {
+  on identify where traits.email exists
+  object Lead
+  upsert match Segment_User_Id__c = userId
+  fields {
+    LastName = "Smith"
+    Company = "Acme"
+    Email = traits.email
+    ...traits suffix "__c" except [email]
+  }
+  bulk { batch_size = 1000 }
+}
+"#,
+    );
+    let events: Vec<_> = (0..1000)
+        .map(|n| {
+            let extra = if n == 400 {
+                json!({"Nope": "x"})
+            } else {
+                json!({"Plan": "pro"})
+            };
+            identify(n, &format!("u{n}@acme.example"), extra)
+        })
+        .collect();
+    let (summary, report) = run(
+        &emu,
+        &p,
+        &events,
+        Options::default(),
+        Ledger::open(None).unwrap(),
+    )
+    .await;
+    let failed: Vec<_> = report.iter().filter(|l| l["outcome"] == "failed").collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0]["key"], "m400");
+    assert!(
+        failed[0]["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("Nope__c"),
+        "{failed:?}"
+    );
+    assert_eq!(summary.outcomes.get(&Outcome::Created), Some(&999));
+    assert_eq!(records(&emu, "Lead", &["Email"], "Email").len(), 999);
+    emu.shutdown().await;
+}

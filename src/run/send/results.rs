@@ -3,7 +3,7 @@
 
 use crate::outcome::{Code, Failure, Outcome, RunCode, WriteKind};
 use crate::run::settlement::{WriteResult, Written};
-use crate::salesforce::{BulkOutcome, RecordResult, RowOutcome, SfError};
+use crate::salesforce::{ApiError, BulkOutcome, RecordResult, RowOutcome, SfError};
 
 /// A write's result for the `n`-th event it carries: later events merged into a create
 /// changed the record it made, so they count as updates.
@@ -21,11 +21,16 @@ pub fn of_record(kind: WriteKind, r: RecordResult) -> WriteResult {
     if r.success {
         Ok(Written::new(kind.success(r.created == Some(true)), r.id))
     } else {
-        Err(r.errors.first().map_or_else(
-            || Failure::new(RunCode::Failed, "Salesforce rejected the record"),
-            |e| Failure::new(Code::parse(&e.status_code), e.message.clone()),
-        ))
+        Err(first_error(&r.errors, "Salesforce rejected the record"))
     }
+}
+
+/// A record's failure: Salesforce's first error, or FAILED with `fallback` when it gave none.
+fn first_error(errors: &[ApiError], fallback: &str) -> Failure {
+    errors.first().map_or_else(
+        || Failure::new(RunCode::Failed, fallback),
+        |e| Failure::new(Code::parse(&e.status_code), e.message.clone()),
+    )
 }
 
 /// A request that failed as a whole: every record it carried fails with its code.
@@ -61,10 +66,7 @@ pub fn of_bulk(kind: WriteKind, rows: usize, outcome: BulkOutcome) -> Vec<WriteR
             RowOutcome::Success { id, created } => {
                 Ok(Written::new(kind.success(created), Some(id)))
             }
-            RowOutcome::Failed { errors, .. } => Err(errors.first().map_or_else(
-                || Failure::new(RunCode::Failed, "the row failed"),
-                |e| Failure::new(Code::parse(&e.status_code), e.message.clone()),
-            )),
+            RowOutcome::Failed { errors, .. } => Err(first_error(&errors, "the row failed")),
             RowOutcome::Unprocessed => Err(Failure::new(
                 RunCode::NotProcessed,
                 "the bulk job did not process this row",
