@@ -38,7 +38,23 @@ impl Client {
             Safety::Repeatable,
         );
         req.counted = false;
-        let info: UserInfo = self.send(req).await?.json("userinfo")?;
+        let info: UserInfo = match self.send(req).await {
+            Ok(answer) => answer.json("userinfo")?,
+            // userinfo refuses a bad token with 403 Bad_OAuth_Token (401 elsewhere).
+            Err(SfError::Api {
+                status: 401 | 403,
+                errors,
+            }) => {
+                return Err(SfError::Auth {
+                    code: errors.first().map(|e| e.status_code.clone()),
+                    message: format!(
+                        "the org refused the session ({}); log in again, or check the token",
+                        errors.first().map_or("no detail", |e| e.message.as_str())
+                    ),
+                });
+            }
+            Err(e) => return Err(e),
+        };
         if !is_org_id(&info.organization_id) {
             return Err(SfError::Protocol(format!(
                 "userinfo names no organization (organization_id {:?})",

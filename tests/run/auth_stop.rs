@@ -85,3 +85,41 @@ async fn an_unrenewable_401_stops_the_run_and_leaves_the_events_for_the_next() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Through the binary: a wrong SFMAP_ACCESS_TOKEN exits 2 before any event, and dead-letters
+/// nothing (a rerun with a good token delivers everything).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_access_token_exits_2_and_dead_letters_nothing() {
+    let emu = org(EmulatorConfig::default()).await;
+    let dir = std::env::temp_dir().join(format!("sfmap-bad-token-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dl = dir.join("dl.jsonl");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sfmap"))
+        .current_dir(&dir)
+        .args(["run", root.join("examples/lead.sfmap").to_str().unwrap()])
+        .args([
+            "--events",
+            root.join("examples/events.jsonl").to_str().unwrap(),
+        ])
+        .args([
+            "--schema",
+            root.join("examples/schema/acme-org.json").to_str().unwrap(),
+        ])
+        .args(["--dead-letter", dl.to_str().unwrap()])
+        .args(["--ledger", dir.join("l.sqlite").to_str().unwrap()])
+        .env("SFMAP_ACCESS_TOKEN", "00D000000000001!wrong")
+        .env("SFMAP_INSTANCE_URL", emu.base_url())
+        .env("SFMAP_EMULATOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("authentication failed"), "{stderr}");
+    assert!(
+        std::fs::read_to_string(&dl).unwrap_or_default().is_empty(),
+        "dead-lettered"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    emu.shutdown().await;
+}
