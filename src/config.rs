@@ -42,7 +42,8 @@ pub struct Profile {
     /// The connected app's consumer key (not a secret).
     #[serde(default)]
     pub client_id: Option<String>,
-    /// `web` (authorization code + PKCE), `jwt`, `client_credentials`, `refresh_token`.
+    /// `web` (authorization code + PKCE), `jwt`, `client_credentials`, `refresh_token`,
+    /// `password` (username, password and security token; being retired by Salesforce).
     #[serde(default)]
     pub auth: Option<String>,
     /// For `jwt`: the private key file and the username.

@@ -96,9 +96,23 @@ async fn login(args: &LoginArgs) -> Result<String, String> {
                 .map_err(|e| e.to_string())?;
             (tokens, None)
         }
+        "password" => {
+            let p = resolved.password_login(secret)?;
+            let tokens = auth::password(
+                &http,
+                &login_url,
+                &client_id,
+                &p.client_secret,
+                &p.username,
+                &p.password,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            (tokens, Some(p.username))
+        }
         other => {
             return Err(format!(
-                "unknown auth {other:?} (web, jwt, client_credentials)"
+                "unknown auth {other:?} (web, jwt, client_credentials, password)"
             ));
         }
     };

@@ -17,6 +17,14 @@ pub const PASSWORD_ENV: &str = "SFMAP_PASSWORD";
 /// The security token appended to it (when the org requires one from this network).
 pub const SECURITY_TOKEN_ENV: &str = "SFMAP_SECURITY_TOKEN";
 
+/// The secrets of an `auth = "password"` login (from the environment, never a file).
+pub struct PasswordLogin {
+    pub client_secret: String,
+    pub username: String,
+    /// The password with the security token appended.
+    pub password: String,
+}
+
 /// A profile found in the configuration.
 pub struct Resolved<'c> {
     pub name: String,
@@ -120,6 +128,34 @@ impl Resolved<'_> {
             .ok_or_else(|| format!("profile `{}` uses jwt but has no username", self.name))
     }
 
+    /// What `auth = "password"` logs in with: the profile's username, the password and the
+    /// security token from the environment, the app's secret. Warns that Salesforce is
+    /// retiring the flow.
+    pub fn password_login(&self, secret: Option<String>) -> Result<PasswordLogin, String> {
+        eprintln!(
+            "warning: profile `{}` logs in with username, password and security token \
+             (the OAuth username-password flow), which Salesforce is retiring; prefer \
+             auth = \"jwt\" or \"client_credentials\"",
+            self.name
+        );
+        let env = |name: &str| std::env::var(name).ok().filter(|s| !s.is_empty());
+        let client_secret = secret.ok_or_else(|| {
+            format!("auth = \"password\" needs the app's secret in {CLIENT_SECRET_ENV}")
+        })?;
+        let password = env(PASSWORD_ENV)
+            .ok_or_else(|| format!("auth = \"password\" needs the password in {PASSWORD_ENV}"))?;
+        let token = env(SECURITY_TOKEN_ENV).unwrap_or_default();
+        let username =
+            self.profile.username.clone().ok_or_else(|| {
+                format!("profile `{}` uses password but has no username", self.name)
+            })?;
+        Ok(PasswordLogin {
+            client_secret,
+            username,
+            password: format!("{password}{token}"),
+        })
+    }
+
     pub fn api_version(&self) -> Option<String> {
         self.profile.api_version.clone()
     }
@@ -164,31 +200,15 @@ impl Resolved<'_> {
                 )
             }
             "password" => {
-                eprintln!(
-                    "warning: profile `{}` logs in with username, password and security token \
-                     (the OAuth username-password flow), which Salesforce is retiring; prefer \
-                     auth = \"jwt\" or \"client_credentials\"",
-                    self.name
-                );
-                let env = |name: &str| std::env::var(name).ok().filter(|s| !s.is_empty());
-                let client_secret = secret.ok_or_else(|| {
-                    format!("auth = \"password\" needs the app's secret in {CLIENT_SECRET_ENV}")
-                })?;
-                let password = env(PASSWORD_ENV).ok_or_else(|| {
-                    format!("auth = \"password\" needs the password in {PASSWORD_ENV}")
-                })?;
-                let token = env(SECURITY_TOKEN_ENV).unwrap_or_default();
-                let username = self.profile.username.clone().ok_or_else(|| {
-                    format!("profile `{}` uses password but has no username", self.name)
-                })?;
+                let p = self.password_login(secret)?;
                 (
                     login_url.clone(),
                     Auth::Password {
                         login_url,
                         client_id,
-                        client_secret,
-                        username,
-                        password: format!("{password}{token}"),
+                        client_secret: p.client_secret,
+                        username: p.username,
+                        password: p.password,
                     },
                 )
             }

@@ -230,7 +230,7 @@ async fn run_async(args: &RunArgs) -> ExitCode {
     let (mut lines, reader) = stream::read_lines(input);
     let started = std::time::Instant::now();
     let stop = watch_signals();
-    let result: Result<(Summary, Option<(Stop, usize)>), RunError> = async {
+    let ended: Result<Option<Stop>, RunError> = async {
         let end = stream::deliver(&mut exec, &mut lines, stop, |exec, input| {
             let Some(p) = &progress else { return };
             let bytes = match input {
@@ -251,8 +251,7 @@ async fn run_async(args: &RunArgs) -> ExitCode {
         drop(lines);
         if let End::Stopped(signal) = end {
             // The reader may be blocked on a quiet input: it ends with the process.
-            let (summary, waiting) = exec.stop()?;
-            return Ok((summary, Some((signal, waiting))));
+            return Ok(Some(signal));
         }
         match reader.join() {
             Ok(Ok(())) => {}
@@ -263,9 +262,13 @@ async fn run_async(args: &RunArgs) -> ExitCode {
                 )));
             }
         }
-        Ok((exec.finish().await?, None))
+        exec.flush_all().await?;
+        Ok(None)
     }
     .await;
+    // However the run ended, the report and the dead letter are written out and the counts
+    // kept for the summary.
+    let stopped = exec.stop();
     if let Some(p) = progress {
         p.finish_and_clear();
     }
@@ -277,78 +280,62 @@ async fn run_async(args: &RunArgs) -> ExitCode {
         dead_letter: args.dead_letter.as_deref(),
         ledger: ledger_path.as_deref(),
     };
-    let json_summary = |summary: &Summary, status, code: u8| {
-        let mut j = JsonSummary::new(summary, status, code).org(&identity, &source);
-        j.dry_run = args.dry_run;
-        j.duration_ms = started.elapsed().as_millis() as u64;
-        j
-    };
-    let (code, json_out) = match result {
-        Ok((summary, Some((signal, waiting)))) => {
-            print_summary(&summary, args.dry_run);
-            let message = format!(
-                "stopped by {}: the flush in flight was finished{}",
-                signal.name(),
-                if waiting > 0 {
-                    format!(", {waiting} operations read but not sent go out then")
-                } else {
-                    String::new()
-                }
-            );
-            eprintln!(
-                "{message}; to deliver the rest, run again with the same ledger:\n  {}",
-                resume_command()
-            );
-            let mut j = json_summary(&summary, Status::Stopped, signal.exit_code());
-            j.message = Some(message);
-            j.resume = Some(resume_command());
-            (signal.exit_code(), Some(j))
-        }
-        Ok((summary, None)) => {
-            print_summary(&summary, args.dry_run);
-            let code = u8::from(summary.count(Outcome::Failed) > 0);
-            let status = if code == 0 {
-                Status::Ok
-            } else {
-                Status::Failed
-            };
-            (code, Some(json_summary(&summary, status, code)))
-        }
-        Err(RunError::Budget(n)) => {
-            eprintln!(
-                "stopped: the API budget of {n} calls is spent; run again with the same ledger to deliver the rest"
-            );
-            (1, None)
-        }
+    let (summary, waiting) = match stopped {
+        Ok(pair) => pair,
         Err(e) => {
             eprintln!("error: {e}");
-            (2, None)
+            return ExitCode::from(2);
         }
     };
-    if json {
-        match json_out {
-            Some(mut j) => {
-                j.files = files;
-                j.print();
-            }
-            None => {
-                let status = if code == 1 {
-                    Status::Stopped
-                } else {
-                    Status::Error
-                };
-                let mut j = json_summary(&Summary::default(), status, code);
-                j.files = files;
-                j.message = Some(if code == 1 {
-                    "the API budget is spent; run again with the same ledger".to_string()
-                } else {
-                    "the run could not go on; see stderr".to_string()
-                });
-                j.print();
-            }
+    print_summary(&summary, args.dry_run);
+    let (code, status, message) = match ended {
+        Ok(Some(signal)) => (
+            signal.exit_code(),
+            Status::Stopped,
+            Some(format!(
+                "stopped by {}: the flush in flight was finished{}",
+                signal.name(),
+                left_for_later(waiting)
+            )),
+        ),
+        Ok(None) if summary.count(Outcome::Failed) > 0 => (1, Status::Failed, None),
+        Ok(None) => (0, Status::Ok, None),
+        Err(RunError::Budget(n)) => (
+            1,
+            Status::Stopped,
+            Some(format!(
+                "stopped: the API budget of {n} calls is spent{}",
+                left_for_later(waiting)
+            )),
+        ),
+        Err(e) => {
+            eprintln!("error: {e}");
+            (2, Status::Error, Some(e.to_string()))
         }
+    };
+    let resume = (status == Status::Stopped).then(resume_command);
+    if let (Some(message), Some(resume)) = (&message, &resume) {
+        eprintln!("{message}; to deliver the rest, run again with the same ledger:\n  {resume}");
+    }
+    if json {
+        let mut j = JsonSummary::new(&summary, status, code).org(&identity, &source);
+        j.dry_run = args.dry_run;
+        j.duration_ms = started.elapsed().as_millis() as u64;
+        j.files = files;
+        j.message = message;
+        j.resume = resume;
+        j.print();
     }
     ExitCode::from(code)
+}
+
+/// `, N operations read but not sent go out then` when some were left waiting.
+fn left_for_later(waiting: usize) -> String {
+    if waiting > 0 {
+        format!(", {waiting} operations read but not sent go out then")
+    } else {
+        String::new()
+    }
 }
 
 /// The first SIGINT or SIGTERM stops the run after the flush in flight; a second one ends the

@@ -69,11 +69,11 @@ run_codes! {
     ValueTooLong = "VALUE_TOO_LONG", Eval, "value too long for the field";
     /// A value that is not a date or datetime where one is needed.
     InvalidDate = "INVALID_DATE", Eval, "invalid date";
-    /// `number()` of a value that is not a number.
+    /// `to_number()` of a value that is not a number.
     NotANumber = "NOT_A_NUMBER", Eval, "not a number";
-    /// `boolean()` of a value that is not true or false.
+    /// `to_bool()` of a value that is not true or false.
     NotABoolean = "NOT_A_BOOLEAN", Eval, "not a boolean";
-    /// A `jmespath()` expression failed on the event.
+    /// A `jmes()` expression failed on the event.
     JmespathError = "JMESPATH_ERROR", Eval, "JMESPath expression failed";
     /// The event would create a record but lacks a field required to create it.
     MissingRequired = "MISSING_REQUIRED", Plan, "required field missing on create";

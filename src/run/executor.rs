@@ -283,6 +283,16 @@ impl<'p> Executor<'p> {
         Ok(())
     }
 
+    /// Flushes every queue, parents first (the end of the input); [`Executor::stop`] then
+    /// gives the summary.
+    pub async fn flush_all(&mut self) -> Result<(), RunError> {
+        self.resume_once().await?;
+        for index in self.queues.order_all() {
+            self.flush(index).await?;
+        }
+        Ok(())
+    }
+
     /// Stops without sending what waits in the queues (a signal asked to stop): the report
     /// and dead letter are written out; the waiting events are in no ledger, so the next run
     /// delivers them. Returns the summary and how many operations were left waiting.
@@ -296,10 +306,7 @@ impl<'p> Executor<'p> {
 
     /// Flushes everything left and returns the summary.
     pub async fn finish(mut self) -> Result<Summary, RunError> {
-        self.resume_once().await?;
-        for index in self.queues.order_all() {
-            self.flush(index).await?;
-        }
+        self.flush_all().await?;
         self.recorder.finish()?;
         self.recorder.summary.api_calls = self.client.api_calls();
         self.recorder.summary.limits = self.client.limits();

@@ -80,3 +80,33 @@ fn the_json_summary_has_the_documented_shape() {
     assert!(j["message"].is_null() && j["resume"].is_null());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A run the API budget stops still reports what it did, and how to resume.
+#[test]
+fn a_budget_stop_reports_its_counts_and_the_resume_command() {
+    let dir = std::env::temp_dir().join(format!("sfmap-json-budget-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sfmap"))
+        .current_dir(&dir)
+        .args(["run", root().join("examples/lead.sfmap").to_str().unwrap()])
+        .args([
+            "--events",
+            root().join("examples/events.jsonl").to_str().unwrap(),
+        ])
+        .args(["--org", "local", "--format", "json", "--flush-size", "2"])
+        .args(["--max-api-calls", "1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["status"], "stopped", "{j}");
+    assert!(j["events"].as_u64().unwrap() > 0, "{j}");
+    assert!(j["api_calls"].as_u64().unwrap() >= 1, "{j}");
+    assert!(j["message"].as_str().unwrap().contains("API budget"), "{j}");
+    assert!(
+        j["resume"].as_str().unwrap().contains("--max-api-calls 1"),
+        "{j}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
