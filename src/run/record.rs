@@ -161,7 +161,14 @@ impl<'p> Recorder<'p> {
     }
 
     fn tell(&mut self, o: &Settlement, raw: &[u8], kept: Kept) -> Result<(), RunError> {
-        let ready = self.order.hold(o.clone(), raw.to_vec(), kept);
+        // Held settlements keep the original line only when it failed (the dead letter's
+        // need): memory stays small while a rare mapping's flush holds the order back.
+        let raw = if o.outcome == Outcome::Failed {
+            raw.to_vec()
+        } else {
+            Vec::new()
+        };
+        let ready = self.order.hold(o.clone(), raw, kept);
         self.tell_all(ready)
     }
 

@@ -33,7 +33,8 @@ pub struct FlushDone<'a> {
 /// A subscriber to a run's events. Errors stop the run (a report that cannot be written is a
 /// run that cannot be trusted).
 pub trait Sink: Send {
-    /// An event settled for one mapping; `raw` is its original line.
+    /// An event settled for one mapping; `raw` is its original line when it failed (empty
+    /// otherwise). Settlements come in input order.
     fn settled(&mut self, s: &Settlement, raw: &[u8], kept: Kept) -> std::io::Result<()>;
 
     /// A flush went out.
