@@ -458,11 +458,7 @@ fn progress_message(
     started: std::time::Instant,
 ) -> String {
     let secs = started.elapsed().as_secs_f64().max(1e-3);
-    let per_1000 = if s.events > 0 {
-        api_calls as f64 * 1000.0 / s.events as f64
-    } else {
-        0.0
-    };
+    let per_1000 = s.per_1000_events(api_calls);
     let mut text = format!(
         "{} events · {:.0}/s · {} created · {} updated · {} failed · {api_calls} API calls ({per_1000:.1} per 1,000)",
         s.events,
@@ -497,11 +493,7 @@ fn print_summary(s: &Summary, dry_run: bool) {
             String::new()
         }
     );
-    let per_event = if s.events > 0 {
-        s.api_calls as f64 * 1000.0 / s.events as f64
-    } else {
-        0.0
-    };
+    let per_event = s.per_1000_events(s.api_calls);
     eprintln!(
         "API calls: {} ({per_event:.1} per 1,000 events)",
         s.api_calls

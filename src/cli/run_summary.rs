@@ -86,11 +86,8 @@ impl<'a> JsonSummary<'a> {
             outcomes,
             already_delivered: summary.already_done,
             api_calls: summary.api_calls,
-            api_calls_per_1000_events: if summary.events > 0 {
-                (summary.api_calls as f64 * 1000.0 / summary.events as f64 * 10.0).round() / 10.0
-            } else {
-                0.0
-            },
+            api_calls_per_1000_events: (summary.per_1000_events(summary.api_calls) * 10.0).round()
+                / 10.0,
             daily_limit: summary.limits.map(|(used, max)| Limit {
                 used,
                 max,

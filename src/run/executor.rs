@@ -33,7 +33,7 @@ use super::send::{Route, results};
 use super::settlement::{Settlement, WriteResult};
 use super::sink::{DeadLetter, FlushDone, JsonlReport, Sink};
 use crate::eval::{Evaluator, EventResult, FieldValue, Outcome as EvalOutcome, Scratch};
-use crate::outcome::{Code, Failure, RunCode};
+use crate::outcome::{Failure, RunCode};
 use crate::plan::{Mapping, Plan, Strategy};
 use crate::salesforce::{Client, SfError};
 
@@ -464,10 +464,7 @@ impl<'p> Executor<'p> {
             if e.is_authentication() {
                 return Err(RunError::Authentication(super::isolate::owned(e)));
             }
-            let code = e
-                .code()
-                .map_or(Code::Run(RunCode::LookupFailed), Code::parse);
-            results[op.event as usize] = Some(Err(Failure::new(code, e.to_string())));
+            results[op.event as usize] = Some(Err(results::of_error_or(&e, RunCode::LookupFailed)));
         }
         let mut found: Vec<flush::Found> = looked.answers.into_iter().flatten().collect();
         found.sort_by(|a, b| a.id.cmp(&b.id));

@@ -21,6 +21,14 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// `api_calls` per 1,000 events (0 without events).
+    pub fn per_1000_events(&self, api_calls: u64) -> f64 {
+        if self.events == 0 {
+            return 0.0;
+        }
+        api_calls as f64 * 1000.0 / self.events as f64
+    }
+
     /// How many events ended with this outcome.
     pub fn count(&self, outcome: Outcome) -> u64 {
         self.outcomes.get(&outcome).copied().unwrap_or(0)

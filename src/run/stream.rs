@@ -152,10 +152,11 @@ fn from_entry(line: usize, raw: Vec<u8>, bytes: u64) -> Input {
         Ok(text) => Input::Line { line, text, bytes },
         Err(e) => Input::Unreadable {
             line,
-            why: format!(
-                "line {line}: the text is not valid UTF-8 (at byte {})",
-                e.utf8_error().valid_up_to()
-            ),
+            why: LineError::InvalidUtf8 {
+                line,
+                offset: e.utf8_error().valid_up_to(),
+            }
+            .to_string(),
             raw: e.into_bytes(),
         },
     }

@@ -35,9 +35,13 @@ fn first_error(errors: &[ApiError], fallback: &str) -> Failure {
 
 /// A request that failed as a whole: every record it carried fails with its code.
 pub fn of_error(e: &SfError) -> Failure {
+    of_error_or(e, RunCode::SalesforceError)
+}
+
+/// [`of_error`], with `fallback` when Salesforce gave no code.
+pub fn of_error_or(e: &SfError, fallback: RunCode) -> Failure {
     Failure::new(
-        e.code()
-            .map_or(Code::Run(RunCode::SalesforceError), Code::parse),
+        e.code().map_or(Code::Run(fallback), Code::parse),
         e.to_string(),
     )
 }
